@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain.ids import Prefix, format_id, parse_id
+from domain.plans import Plan
+from infra import api_keys
+from infra.database import Database
+from infra.logging import configure
+from infra.projects import ProjectNotFound, ProjectRow
+from infra.services import Services, build_services
+from infra.settings import Settings, SettingsError
+
+
+class CliError(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"zumik-support: {error}", file=sys.stderr)
+        return 2
+    configure(settings.log_format, settings.log_level)
+    if args.command == "serve":
+        return _serve(settings, args)
+    try:
+        asyncio.run(_run(settings, args.handler, args))
+    except CliError as error:
+        print(f"zumik-support: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    asyncio.run(_run(settings, _quietly, args))
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it lets
+    # atexit run, which stops the embedded PostgreSQL when this was its last user.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    database = Database(settings)
+    uvicorn.run(
+        create_app(settings, database),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+Handler = Callable[[Services, Database, argparse.Namespace], Awaitable[Any]]
+
+
+async def _run(settings: Settings, handler: Handler, args: argparse.Namespace) -> None:
+    database = Database(settings)
+    await database.start()
+    try:
+        args.applied = await database.migrate()
+        result = await handler(build_services(settings, database.pool), database, args)
+        if result is not None:
+            sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    finally:
+        await database.close()
+
+
+def _project_id(text: str) -> UUID:
+    value = parse_id(Prefix.PROJECT, text)
+    if value is None:
+        raise CliError(f"not a project id: {text!r}")
+    return value
+
+
+def _project_json(row: ProjectRow) -> dict[str, Any]:
+    return {
+        "id": format_id(Prefix.PROJECT, row.id),
+        "name": row.name,
+        "plan": row.plan,
+        "created_at": row.created_at,
+    }
+
+
+async def _quietly(services: Services, database: Database, args: argparse.Namespace) -> None:
+    return None
+
+
+async def _migrate(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    return {"applied": args.applied}  # _run migrates before every command
+
+
+async def _projects_create(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    row, key = await services.projects.create(args.name, Plan(args.plan))
+    return {**_project_json(row), "api_key": key}
+
+
+async def _projects_set_plan(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    try:
+        return _project_json(await services.projects.set_plan(_project_id(args.project_id), Plan(args.plan)))
+    except ProjectNotFound:
+        raise CliError(f"no such project: {args.project_id}") from None
+
+
+async def _projects_list(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    return [_project_json(row) for row in await services.projects.list()]
+
+
+async def _keys_create(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    try:
+        key = await services.projects.create_key(_project_id(args.project_id))
+    except ProjectNotFound:
+        raise CliError(f"no such project: {args.project_id}") from None
+    return {"project_id": args.project_id, "api_key": key}
+
+
+async def _keys_revoke(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    async with database.pool.acquire() as conn:
+        if not await api_keys.revoke(conn, args.key_prefix):
+            raise CliError(f"no active key starts with {args.key_prefix!r}")
+    return {"revoked": args.key_prefix}
+
+
+async def _staff_create_key(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    async with database.pool.acquire() as conn:
+        return {
+            "name": args.name,
+            "api_key": await api_keys.issue(conn, kind="staff", project_id=None, name=args.name),
+        }
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zumik-support", description="Zumik support backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, then serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-worker", action="store_true", help="do not run the projectors in this process")
+
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(handler=_migrate)
+
+    projects = commands.add_parser("projects", help="customer projects").add_subparsers(
+        dest="action", required=True
+    )
+    create = projects.add_parser("create")
+    create.add_argument("--name", required=True)
+    create.add_argument("--plan", required=True, choices=[p.value for p in Plan])
+    create.set_defaults(handler=_projects_create)
+    set_plan = projects.add_parser("set-plan")
+    set_plan.add_argument("project_id")
+    set_plan.add_argument("plan", choices=[p.value for p in Plan])
+    set_plan.set_defaults(handler=_projects_set_plan)
+    projects.add_parser("list").set_defaults(handler=_projects_list)
+
+    keys = commands.add_parser("keys", help="project API keys").add_subparsers(dest="action", required=True)
+    key_create = keys.add_parser("create")
+    key_create.add_argument("project_id")
+    key_create.set_defaults(handler=_keys_create)
+    key_revoke = keys.add_parser("revoke")
+    key_revoke.add_argument("key_prefix")
+    key_revoke.set_defaults(handler=_keys_revoke)
+
+    staff = commands.add_parser("staff", help="Zumik team keys").add_subparsers(dest="action", required=True)
+    staff_key = staff.add_parser("create-key")
+    staff_key.add_argument("--name", required=True)
+    staff_key.set_defaults(handler=_staff_create_key)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

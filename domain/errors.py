@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """A rule of the domain said no; `code` is what the API envelope carries."""
+
+    code: ClassVar[str] = "invalid_request"
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class TicketClosedError(DomainError):
+    code = "ticket_closed"
+
+
+class TicketErasedError(DomainError):
+    code = "ticket_erased"
+
+
+class InvalidFollowUpError(DomainError):
+    code = "invalid_follow_up"

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.enums import Actor, Author, Priority, Status
+from domain.errors import InvalidFollowUpError, TicketClosedError, TicketErasedError
+from domain.plans import Plan, SlaSnapshot
+
+
+@dataclass(frozen=True)
+class Message:
+    id: UUID
+    author: Author
+    body: str | None  # None once the ticket is erased
+    created_at: datetime
+
+
+class Ticket(Aggregate):
+    """A support ticket. Personal fields (subject, contact_email, bodies) are None
+    when they were not unsealed for this read, or after erasure."""
+
+    class Opened(Aggregate.Created):
+        project_id: UUID
+        subject: str | None
+        body: str | None
+        message_id: UUID
+        priority: Priority
+        contact_email: str | None
+        plan: Plan
+        sla: SlaSnapshot
+        follow_up_of: UUID | None
+        at: datetime
+
+    class MessageAppended(Aggregate.Event):
+        message_id: UUID
+        author: Author
+        body: str | None
+        at: datetime
+
+    class StatusChanged(Aggregate.Event):
+        status: Status
+        actor: Actor
+        at: datetime
+
+    class Reopened(Aggregate.Event):
+        actor: Actor
+        at: datetime
+
+    class Erased(Aggregate.Event):
+        actor: Actor
+        at: datetime
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        ticket_id: UUID,
+        project_id: UUID,
+        subject: str,
+        body: str,
+        message_id: UUID,
+        priority: Priority,
+        contact_email: str | None,
+        plan: Plan,
+        sla: SlaSnapshot,
+        at: datetime,
+        follow_up_of: Ticket | None = None,
+    ) -> Ticket:
+        if follow_up_of is not None:
+            if follow_up_of.project_id != project_id or follow_up_of.erased:
+                raise InvalidFollowUpError("No such ticket to follow up.", param="follow_up_of")
+            if follow_up_of.status is not Status.CLOSED:
+                raise InvalidFollowUpError(
+                    "A follow-up continues a closed ticket; this one is still active.",
+                    param="follow_up_of",
+                )
+        return cls._create(
+            cls.Opened,
+            id=ticket_id,
+            project_id=project_id,
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            priority=priority,
+            contact_email=contact_email,
+            plan=plan,
+            sla=sla,
+            follow_up_of=follow_up_of.id if follow_up_of else None,
+            at=at,
+        )
+
+    @event(Opened)
+    def __init__(
+        self,
+        *,
+        project_id: UUID,
+        subject: str | None,
+        body: str | None,
+        message_id: UUID,
+        priority: Priority,
+        contact_email: str | None,
+        plan: Plan,
+        sla: SlaSnapshot,
+        follow_up_of: UUID | None,
+        at: datetime,
+    ) -> None:
+        self.project_id = project_id
+        self.subject = subject
+        self.priority = priority
+        self.contact_email = contact_email
+        self.plan = plan
+        self.sla = sla
+        self.follow_up_of = follow_up_of
+        self.status = Status.OPEN
+        self.messages = [Message(message_id, Author.CUSTOMER, body, at)]
+        self.opened_at = at
+        self.updated_at = at
+        self.first_response_at: datetime | None = None
+        self.erased = False
+
+    def reply(self, *, message_id: UUID, author: Author, body: str, at: datetime) -> None:
+        self._ensure_writable()
+        self._message_appended(message_id=message_id, author=author, body=body, at=at)
+        if author is Author.CUSTOMER:
+            actor = Actor.CUSTOMER
+            if self.status is Status.RESOLVED:
+                self._reopened(actor=actor, at=at)
+            elif self.status is Status.PENDING:
+                self._status_changed(status=Status.OPEN, actor=actor, at=at)
+
+    def change_status(self, status: Status, *, actor: Actor, at: datetime) -> None:
+        if self.erased:
+            raise TicketErasedError("This ticket was erased.")
+        if self.status is Status.CLOSED and status is not Status.CLOSED:
+            raise TicketClosedError(
+                "This ticket is closed and final; open a new ticket instead.", param="status"
+            )
+        if status is not self.status:  # the same status records nothing; the caller still answers
+            self._status_changed(status=status, actor=actor, at=at)
+
+    def erase(self, *, actor: Actor, at: datetime) -> None:
+        if not self.erased:
+            self._erased(actor=actor, at=at)
+
+    def _ensure_writable(self) -> None:
+        if self.erased:
+            raise TicketErasedError("This ticket was erased.")
+        if self.status is Status.CLOSED:
+            raise TicketClosedError("This ticket is closed and final; open a new ticket instead.")
+
+    @event(MessageAppended)
+    def _message_appended(self, message_id: UUID, author: Author, body: str | None, at: datetime) -> None:
+        self.messages.append(Message(message_id, author, body, at))
+        if author is Author.SUPPORT and self.first_response_at is None:
+            self.first_response_at = at
+        self.updated_at = at
+
+    @event(StatusChanged)
+    def _status_changed(self, status: Status, actor: Actor, at: datetime) -> None:
+        self.status = status
+        self.updated_at = at
+
+    @event(Reopened)
+    def _reopened(self, actor: Actor, at: datetime) -> None:
+        self.status = Status.OPEN
+        self.updated_at = at
+
+    @event(Erased)
+    def _erased(self, actor: Actor, at: datetime) -> None:
+        self.erased = True
+        self.subject = None
+        self.contact_email = None
+        self.messages = [Message(m.id, m.author, None, m.created_at) for m in self.messages]
+        self.updated_at = at

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from infra.codec import Codec, DomainEvent
+from infra.crypto import KeyRing, KeyUnavailableError
+from infra.event_store import NewEvent, RecordedEvent, read_stream
+from infra.sealing import open_fields, pack, seal_fields, unpack
+from projections.change import Change
+
+_GET_KEY = "SELECT wrapped FROM data_keys WHERE key_id = $1"
+_PUT_KEY = "INSERT INTO data_keys (key_id, tenant_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)"
+
+
+class Aggregates:
+    """Turns aggregates into sealed log rows and back. Personal fields are sealed
+    with the stream's own data key before anything leaves the process."""
+
+    def __init__(self, codec: Codec, keyring: KeyRing) -> None:
+        self.codec = codec
+        self.keyring = keyring
+
+    async def new_data_key(self, conn: asyncpg.Connection, stream_id: UUID, tenant_id: UUID) -> bytes:
+        key, wrapped = self.keyring.new_data_key(stream_id)
+        await conn.execute(_PUT_KEY, stream_id, tenant_id, wrapped, self.keyring.kek_id)
+        return key
+
+    async def data_key(self, conn: asyncpg.Connection, stream_id: UUID) -> bytes | None:
+        """The stream's data key, or None once it was erased."""
+        wrapped = await conn.fetchval(_GET_KEY, stream_id)
+        return None if wrapped is None else self.keyring.unwrap(stream_id, wrapped)
+
+    def encode(
+        self,
+        events: Sequence[DomainEvent],
+        *,
+        tenant_id: UUID,
+        key: bytes | None,
+        metadata: dict[str, Any] | None = None,
+    ) -> tuple[list[NewEvent], list[Change]]:
+        rows, changes = [], []
+        for event in events:
+            encoded = self.codec.encode(event)
+            sealed: dict[str, bytes | None] = {}
+            if encoded.personal:
+                if key is None:
+                    raise KeyUnavailableError("personal data needs the stream's data key")
+                sealed = seal_fields(key, event.originator_id, encoded.personal)
+            meta = {"schema": encoded.schema, **(metadata or {})}
+            rows.append(
+                NewEvent(
+                    type=encoded.type,
+                    payload=encoded.payload,
+                    pii=pack(sealed) if sealed else None,
+                    key_id=event.originator_id if sealed else None,
+                    metadata=meta,
+                )
+            )
+            changes.append(
+                Change(
+                    tenant_id,
+                    event.originator_id,
+                    event.originator_version,
+                    encoded.type,
+                    encoded.payload,
+                    sealed,
+                )
+            )
+        return rows, changes
+
+    def decode(self, recorded: RecordedEvent, key: bytes | None) -> DomainEvent:
+        personal = None
+        if key is not None and recorded.pii is not None:
+            personal = open_fields(key, recorded.stream_id, unpack(recorded.pii))
+        return self.codec.decode(
+            recorded.type,
+            stream_id=recorded.stream_id,
+            version=recorded.version,
+            recorded_at=recorded.recorded_at,
+            payload=recorded.payload,
+            personal=personal,
+            schema=int(recorded.metadata.get("schema", 1)),
+        )
+
+    async def load(
+        self,
+        conn: asyncpg.Connection,
+        stream_id: UUID,
+        *,
+        with_personal: bool = False,
+        to_version: int = 2**31 - 1,
+    ) -> tuple[Any, list[RecordedEvent]] | None:
+        """Replays a stream into its aggregate; personal fields stay None unless asked
+        for, since deciding a command never needs them."""
+        recorded = await read_stream(conn, stream_id, to_version=to_version)
+        if not recorded:
+            return None
+        key = await self.data_key(conn, stream_id) if with_personal else None
+        aggregate: Any = None
+        for row in recorded:
+            aggregate = self.decode(row, key).mutate(aggregate)
+        return aggregate, recorded
+
+
+def change_of(recorded: RecordedEvent) -> Change:
+    return Change(
+        recorded.tenant_id,
+        recorded.stream_id,
+        recorded.version,
+        recorded.type,
+        recorded.payload,
+        unpack(recorded.pii) if recorded.pii is not None else {},
+    )

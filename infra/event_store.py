@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+_CONFLICT = "ZS409"
+
+
+class VersionConflict(Exception):
+    """The stream moved on since the command read it."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    type: str
+    payload: dict[str, Any]
+    pii: bytes | None = None
+    key_id: UUID | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    position: int
+    tenant_id: UUID
+    stream_id: UUID
+    version: int
+    type: str
+    recorded_at: datetime
+    payload: dict[str, Any]
+    pii: bytes | None
+    key_id: UUID | None
+    metadata: dict[str, Any]
+
+
+_APPEND = "SELECT append_events($1, $2, $3, $4, $5, $6, $7, $8)"
+_COLUMNS = "position, tenant_id, stream_id, version, type, recorded_at, payload, pii, key_id, metadata"
+_READ_STREAM = f"""
+SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version <= $2 ORDER BY version
+"""
+_READ_AFTER = f"""
+SELECT {_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2
+"""
+_READ_TENANT_AFTER = f"""
+SELECT {_COLUMNS} FROM events WHERE tenant_id = $1 AND position > $2 ORDER BY position LIMIT $3
+"""
+
+
+async def append(
+    conn: asyncpg.Connection,
+    *,
+    tenant_id: UUID,
+    stream_id: UUID,
+    expected_version: int,
+    events: Sequence[NewEvent],
+) -> int:
+    """Appends after `expected_version`; returns the last event's position.
+
+    Call it last in the command's transaction: it holds the log's ordering lock
+    until commit, so everything before it runs without the lock."""
+    try:
+        position: int = await conn.fetchval(
+            _APPEND,
+            tenant_id,
+            stream_id,
+            expected_version,
+            [e.type for e in events],
+            [e.payload for e in events],
+            [e.pii for e in events],
+            [e.key_id for e in events],
+            [e.metadata for e in events],
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise VersionConflict(str(stream_id)) from error
+    except asyncpg.PostgresError as error:
+        if error.sqlstate == _CONFLICT:
+            raise VersionConflict(str(stream_id)) from error
+        raise
+    return position
+
+
+async def read_stream(
+    conn: asyncpg.Connection, stream_id: UUID, *, to_version: int = 2**31 - 1
+) -> list[RecordedEvent]:
+    return [RecordedEvent(**r) for r in await conn.fetch(_READ_STREAM, stream_id, to_version)]
+
+
+async def read_after(conn: asyncpg.Connection, position: int, limit: int = 1000) -> list[RecordedEvent]:
+    return [RecordedEvent(**r) for r in await conn.fetch(_READ_AFTER, position, limit)]
+
+
+async def read_tenant_after(
+    conn: asyncpg.Connection, tenant_id: UUID, position: int, limit: int = 1000
+) -> list[RecordedEvent]:
+    return [RecordedEvent(**r) for r in await conn.fetch(_READ_TENANT_AFTER, tenant_id, position, limit)]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from infra.aggregates import Aggregates
+from infra.clock import Clock, SystemClock
+from infra.crypto import KeyRing, load_kek
+from infra.event_types import codec
+from infra.projects import Projects
+from infra.settings import Settings
+from infra.ticket_reads import TicketReads
+from infra.tickets import Tickets
+
+
+@dataclass(frozen=True)
+class Services:
+    aggregates: Aggregates
+    projects: Projects
+    tickets: Tickets
+    reads: TicketReads
+
+
+def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    keyring = KeyRing(load_kek(settings.kek, settings.kek_file, settings.data_dir))
+    aggregates = Aggregates(codec, keyring)
+    reads = TicketReads(aggregates)
+    return Services(
+        aggregates=aggregates,
+        projects=Projects(pool, aggregates, clock),
+        tickets=Tickets(pool, aggregates, reads, clock, settings.calendar),
+        reads=reads,
+    )

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from domain.enums import Author, Priority, Status
+from domain.plans import Plan, SlaSnapshot
+from domain.ticket import Ticket
+from infra.aggregates import Aggregates
+from infra.sealing import open_value as _open
+from infra.ticket_records import MessageRecord, TicketRecord
+
+
+class TicketNotFound(LookupError):
+    """No such ticket for this caller; another project's ticket is no different."""
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    project_id: UUID
+    status: Status | None = None
+    priority: Priority | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[TicketRecord]
+    has_more: bool
+
+
+_TICKET_COLUMNS = """t.id, t.project_id, t.subject, t.contact_email, t.priority, t.status, t.plan, t.sla,
+    t.follow_up_of, t.message_count, t.first_response_at, t.created_at, t.updated_at, t.version, k.wrapped"""
+_GET = f"""
+SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id WHERE t.id = $1
+"""
+_MESSAGES = "SELECT id, author, body, created_at FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq"
+# Newest first. `after` pages move toward older ids, `before` pages toward newer ones;
+# both are keyset scans on (project_id, id), so page 1,000 costs what page 1 costs.
+_PAGE = """
+SELECT {columns} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id
+WHERE t.project_id = $1
+  AND ($2::text IS NULL OR t.status = $2)
+  AND ($3::text IS NULL OR t.priority = $3)
+  AND ($4::uuid IS NULL OR t.id {cmp} $4)
+ORDER BY t.id {order}
+LIMIT $5
+"""
+_PAGE_AFTER = _PAGE.format(columns=_TICKET_COLUMNS, cmp="<", order="DESC")
+_PAGE_BEFORE = _PAGE.format(columns=_TICKET_COLUMNS, cmp=">", order="ASC")
+
+
+class TicketReads:
+    def __init__(self, aggregates: Aggregates) -> None:
+        self._aggregates = aggregates
+
+    async def get(self, conn: asyncpg.Connection, ticket_id: UUID, scope: UUID | None) -> TicketRecord:
+        row = await conn.fetchrow(_GET, ticket_id)
+        if row is None or (scope is not None and row["project_id"] != scope):
+            raise TicketNotFound(str(ticket_id))
+        key = self._aggregates.keyring.unwrap(ticket_id, row["wrapped"])
+        messages = [
+            MessageRecord(
+                m["id"], Author(m["author"]), _open(key, ticket_id, "body", m["body"]), m["created_at"]
+            )
+            for m in await conn.fetch(_MESSAGES, ticket_id)
+        ]
+        return self._record(row, key, messages)
+
+    async def page(
+        self,
+        conn: asyncpg.Connection,
+        where: ListFilter,
+        *,
+        limit: int,
+        starting_after: UUID | None = None,
+        ending_before: UUID | None = None,
+    ) -> Page:
+        backwards = ending_before is not None
+        query = _PAGE_BEFORE if backwards else _PAGE_AFTER
+        cursor = ending_before if backwards else starting_after
+        rows = await conn.fetch(query, where.project_id, where.status, where.priority, cursor, limit + 1)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if backwards:
+            rows.reverse()
+        items = []
+        for row in rows:
+            key = self._aggregates.keyring.unwrap(row["id"], row["wrapped"])
+            items.append(self._record(row, key, None))
+        return Page(items, has_more)
+
+    async def at_version(self, conn: asyncpg.Connection, ticket_id: UUID, version: int) -> TicketRecord:
+        loaded = await self._aggregates.load(conn, ticket_id, with_personal=True, to_version=version)
+        if loaded is None:
+            raise TicketNotFound(str(ticket_id))
+        ticket: Ticket = loaded[0]
+        return TicketRecord.from_aggregate(ticket)
+
+    def _record(self, row: asyncpg.Record, key: bytes, messages: list[MessageRecord] | None) -> TicketRecord:
+        ticket_id = row["id"]
+        return TicketRecord(
+            id=ticket_id,
+            project_id=row["project_id"],
+            subject=_open(key, ticket_id, "subject", row["subject"]),
+            priority=Priority(row["priority"]),
+            status=Status(row["status"]),
+            plan=Plan(row["plan"]),
+            sla=_sla(row["sla"]),
+            contact_email=_open(key, ticket_id, "contact_email", row["contact_email"]),
+            follow_up_of=row["follow_up_of"],
+            message_count=row["message_count"],
+            messages=messages,
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            first_response_at=row["first_response_at"],
+            version=row["version"],
+        )
+
+
+def _sla(raw: dict[str, Any]) -> SlaSnapshot:
+    return msgspec.convert(raw, SlaSnapshot)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.enums import Author, Priority, Status
+from domain.plans import Plan, SlaSnapshot
+from domain.ticket import Ticket
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: UUID
+    author: Author
+    body: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    """A ticket as readers see it, from a view or from a replay; plain values only."""
+
+    id: UUID
+    project_id: UUID
+    subject: str | None
+    priority: Priority
+    status: Status
+    plan: Plan
+    sla: SlaSnapshot
+    contact_email: str | None
+    follow_up_of: UUID | None
+    message_count: int
+    messages: list[MessageRecord] | None  # None in list items
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    version: int
+
+    @classmethod
+    def from_aggregate(cls, ticket: Ticket) -> TicketRecord:
+        return cls(
+            id=ticket.id,
+            project_id=ticket.project_id,
+            subject=ticket.subject,
+            priority=ticket.priority,
+            status=ticket.status,
+            plan=ticket.plan,
+            sla=ticket.sla,
+            contact_email=ticket.contact_email,
+            follow_up_of=ticket.follow_up_of,
+            message_count=len(ticket.messages),
+            messages=[MessageRecord(m.id, m.author, m.body, m.created_at) for m in ticket.messages],
+            created_at=ticket.opened_at,
+            updated_at=ticket.updated_at,
+            first_response_at=ticket.first_response_at,
+            version=ticket.version,
+        )

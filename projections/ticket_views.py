@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import asyncpg
+
+from projections.change import Change
+
+# Times arrive as RFC 3339 text from the event payload; Postgres parses them.
+_OPENED = """
+INSERT INTO ticket_list (id, project_id, subject, contact_email, priority, status, plan, sla,
+    follow_up_of, message_count, created_at, updated_at, version)
+VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, 1, $9::text::timestamptz, $9::text::timestamptz, $10)
+"""
+_FIRST_MESSAGE = """
+INSERT INTO ticket_messages (ticket_id, seq, id, author, body, created_at)
+VALUES ($1, 1, $2, 'customer', $3, $4::text::timestamptz)
+"""
+_MESSAGE_COUNTED = """
+UPDATE ticket_list SET message_count = message_count + 1, updated_at = $2::text::timestamptz,
+    version = $3,
+    first_response_at = CASE WHEN $4 = 'support' AND first_response_at IS NULL
+                        THEN $2::text::timestamptz ELSE first_response_at END
+WHERE id = $1
+RETURNING message_count
+"""
+_MESSAGE = """
+INSERT INTO ticket_messages (ticket_id, seq, id, author, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz)
+"""
+_STATUS = """
+UPDATE ticket_list SET status = $2, updated_at = $3::text::timestamptz, version = $4 WHERE id = $1
+"""
+_ERASED = "DELETE FROM ticket_list WHERE id = $1"
+
+
+async def apply(conn: asyncpg.Connection, change: Change) -> None:
+    p, ticket_id = change.payload, change.stream_id
+    match change.type:
+        case "Opened":
+            await conn.execute(
+                _OPENED,
+                ticket_id,
+                p["project_id"],
+                change.sealed.get("subject"),
+                change.sealed.get("contact_email"),
+                p["priority"],
+                p["plan"],
+                p["sla"],
+                p["follow_up_of"],
+                p["at"],
+                change.version,
+            )
+            await conn.execute(_FIRST_MESSAGE, ticket_id, p["message_id"], change.sealed.get("body"), p["at"])
+        case "MessageAppended":
+            seq = await conn.fetchval(_MESSAGE_COUNTED, ticket_id, p["at"], change.version, p["author"])
+            await conn.execute(
+                _MESSAGE, ticket_id, seq, p["message_id"], p["author"], change.sealed.get("body"), p["at"]
+            )
+        case "StatusChanged":
+            await conn.execute(_STATUS, ticket_id, p["status"], p["at"], change.version)
+        case "Reopened":
+            await conn.execute(_STATUS, ticket_id, "open", p["at"], change.version)
+        case "Erased":
+            await conn.execute(_ERASED, ticket_id)

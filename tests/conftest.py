@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from infra.database import Database
+from infra.db import embedded_dsn
+from infra.services import Services, build_services
+from infra.settings import Settings
+
+
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The machine's PostgreSQL when DATABASE_URL names one, else the embedded server."""
+    return os.environ.get("DATABASE_URL") or embedded_dsn(tmp_path_factory.mktemp("embedded"))
+
+
+@pytest.fixture(scope="session")
+async def dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A fresh database for this test session, dropped at the end."""
+    name = f"zumik_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield with_database(server_dsn, name)
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(dsn: str, data_dir: Path) -> Settings:
+    kek = base64.b64encode(secrets.token_bytes(32)).decode()
+    return replace(
+        Settings.from_env({"ZUMIK_KEK": kek, "ZUMIK_RATE_LIMIT_PER_MINUTE": "1000000"}),
+        database_url=dsn,
+        data_dir=data_dir,
+    )
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings)
+    await database.start()
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+@pytest.fixture(scope="session")
+def pool(database: Database) -> asyncpg.Pool:
+    return database.pool
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings, pool: asyncpg.Pool) -> Services:
+    return build_services(settings, pool)
+
+
+@pytest.fixture
+def env_for_cli(dsn: str, data_dir: Path, settings: Settings) -> Iterator[dict[str, str]]:
+    assert settings.kek is not None
+    yield {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "ZUMIK_DATA_DIR": str(data_dir),
+        "ZUMIK_KEK": base64.b64encode(settings.kek).decode(),
+    }
