@@ -6,11 +6,17 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 
-from api.request_id import RequestIdMiddleware
+from api.errors import EXCEPTION_HANDLERS
+from api.openapi import openapi_config
+from api.rate_limit import RateLimiter
+from api.request_context import RequestLogMiddleware, add_response_headers
 from api.routes import ops
+from api.routes.tickets import customer_router
 from infra.database import Database
 from infra.services import build_services
 from infra.settings import Settings
+
+MAX_BODY = 1024 * 1024
 
 
 def create_app(settings: Settings, database: Database) -> Litestar:
@@ -26,8 +32,18 @@ def create_app(settings: Settings, database: Database) -> Litestar:
             await database.close()
 
     return Litestar(
-        route_handlers=[ops.healthz, ops.readyz],
+        route_handlers=[ops.healthz, ops.readyz, customer_router],
         lifespan=[lifespan],
-        middleware=[RequestIdMiddleware],
-        state=State({"database": database, "settings": settings}),
+        middleware=[RequestLogMiddleware],
+        before_send=[add_response_headers],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=MAX_BODY,
+        openapi_config=openapi_config(),
+        state=State(
+            {
+                "database": database,
+                "settings": settings,
+                "rate_limiter": RateLimiter(settings.rate_limit_per_minute),
+            }
+        ),
     )

@@ -22,5 +22,9 @@ class TicketErasedError(DomainError):
     code = "ticket_erased"
 
 
-class InvalidFollowUpError(DomainError):
-    code = "invalid_follow_up"
+class FollowUpNotFoundError(DomainError):
+    code = "follow_up_not_found"
+
+
+class FollowUpNotClosedError(DomainError):
+    code = "follow_up_not_closed"

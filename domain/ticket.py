@@ -7,7 +7,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.enums import Actor, Author, Priority, Status
-from domain.errors import InvalidFollowUpError, TicketClosedError, TicketErasedError
+from domain.errors import (
+    FollowUpNotClosedError,
+    FollowUpNotFoundError,
+    TicketClosedError,
+    TicketErasedError,
+)
 from domain.plans import Plan, SlaSnapshot
 
 
@@ -72,9 +77,9 @@ class Ticket(Aggregate):
     ) -> Ticket:
         if follow_up_of is not None:
             if follow_up_of.project_id != project_id or follow_up_of.erased:
-                raise InvalidFollowUpError("No such ticket to follow up.", param="follow_up_of")
+                raise FollowUpNotFoundError("No such ticket to follow up.", param="follow_up_of")
             if follow_up_of.status is not Status.CLOSED:
-                raise InvalidFollowUpError(
+                raise FollowUpNotClosedError(
                     "A follow-up continues a closed ticket; this one is still active.",
                     param="follow_up_of",
                 )

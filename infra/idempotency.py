@@ -6,6 +6,8 @@ from uuid import UUID
 
 import asyncpg
 
+from infra.crypto import KeyRing
+
 RETENTION = timedelta(hours=24)
 
 
@@ -24,6 +26,13 @@ class FirstResponse:
     status_code: int
     ticket_id: UUID
     ticket_version: int
+
+
+def request_for(keyring: KeyRing, key: str, method: str, path: str, body: bytes) -> IdempotentRequest:
+    return IdempotentRequest(
+        key_hash=keyring.fingerprint(b"idempotency-key", key.encode()),
+        fingerprint=keyring.fingerprint(method.encode(), path.encode(), body),
+    )
 
 
 _FIND = """

@@ -68,6 +68,10 @@ class Projects:
             await self._get(conn, project_id)
             return await api_keys.issue(conn, kind="project", project_id=project_id)
 
+    async def authenticate(self, secret: str) -> api_keys.Principal | None:
+        async with self._pool.acquire() as conn:
+            return await api_keys.authenticate(conn, secret)
+
     async def _save(self, conn: asyncpg.Connection, project: Project, *, expected_version: int) -> None:
         pending = project.collect_events()
         if not pending:

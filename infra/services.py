@@ -16,7 +16,10 @@ from infra.tickets import Tickets
 
 @dataclass(frozen=True)
 class Services:
+    pool: asyncpg.Pool
     aggregates: Aggregates
+    keyring: KeyRing
+    clock: Clock
     projects: Projects
     tickets: Tickets
     reads: TicketReads
@@ -28,7 +31,10 @@ def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None =
     aggregates = Aggregates(codec, keyring)
     reads = TicketReads(aggregates)
     return Services(
+        pool=pool,
         aggregates=aggregates,
+        keyring=keyring,
+        clock=clock,
         projects=Projects(pool, aggregates, clock),
         tickets=Tickets(pool, aggregates, reads, clock, settings.calendar),
         reads=reads,

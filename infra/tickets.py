@@ -9,7 +9,7 @@ import structlog
 
 from domain.business_hours import BusinessCalendar
 from domain.enums import Actor, Author, Priority, Status
-from domain.errors import InvalidFollowUpError
+from domain.errors import FollowUpNotFoundError
 from domain.plans import Plan, sla_for
 from domain.ticket import Ticket
 from infra import event_store, idempotency
@@ -81,7 +81,7 @@ class Tickets:
             if command.follow_up_of is not None:
                 previous = await self._load_other(conn, command.follow_up_of, project_id)
                 if previous is None:
-                    raise InvalidFollowUpError("No such ticket to follow up.", param="follow_up_of")
+                    raise FollowUpNotFoundError("No such ticket to follow up.", param="follow_up_of")
             at = self._clock.now()
             ticket = Ticket.open(
                 ticket_id=new_id(self._clock),

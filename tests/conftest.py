@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import asyncpg
+import httpx
 import pytest
+from litestar import Litestar
 
+from api.app import create_app
+from domain.ids import Prefix, format_id
+from domain.plans import Plan
 from infra.database import Database
 from infra.db import embedded_dsn
 from infra.services import Services, build_services
@@ -88,3 +95,51 @@ def env_for_cli(dsn: str, data_dir: Path, settings: Settings) -> Iterator[dict[s
         "ZUMIK_DATA_DIR": str(data_dir),
         "ZUMIK_KEK": base64.b64encode(settings.kek).decode(),
     }
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    app = create_app(settings, Database(settings))
+    # The lifespan must start and stop in one task (it holds an anyio cancel scope),
+    # and fixture set-up and tear-down run in different tasks.
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    await started.wait()
+    yield app
+    stop.set()
+    await task
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class ProjectKey:
+    id: str
+    uuid: UUID
+    key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+async def new_project(services: Services, plan: Plan = Plan.ENTERPRISE, name: str = "Acme") -> ProjectKey:
+    row, key = await services.projects.create(name, plan)
+    return ProjectKey(format_id(Prefix.PROJECT, row.id), row.id, key)
+
+
+@pytest.fixture
+async def project(services: Services) -> ProjectKey:
+    """A fresh tenant per test keeps tests independent without clean-up."""
+    return await new_project(services)

@@ -7,7 +7,12 @@ import pytest
 
 from domain.business_hours import BusinessCalendar
 from domain.enums import Actor, Author, Priority, Status
-from domain.errors import InvalidFollowUpError, TicketClosedError, TicketErasedError
+from domain.errors import (
+    FollowUpNotClosedError,
+    FollowUpNotFoundError,
+    TicketClosedError,
+    TicketErasedError,
+)
 from domain.plans import Plan, sla_for
 from domain.ticket import Ticket
 
@@ -114,10 +119,10 @@ def test_the_sla_snapshot_is_what_the_ticket_keeps() -> None:
 def test_a_follow_up_must_continue_a_closed_ticket_of_the_same_project() -> None:
     project = uuid4()
     first = open_ticket(project_id=project)
-    with pytest.raises(InvalidFollowUpError):
+    with pytest.raises(FollowUpNotClosedError):
         open_ticket(project_id=project, follow_up_of=first)
     first.change_status(Status.CLOSED, actor=Actor.CUSTOMER, at=LATER)
-    with pytest.raises(InvalidFollowUpError):
+    with pytest.raises(FollowUpNotFoundError):
         open_ticket(project_id=uuid4(), follow_up_of=first)
     assert open_ticket(project_id=project, follow_up_of=first).follow_up_of == first.id
 

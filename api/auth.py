@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+from litestar.datastructures import State
+
+from api.errors import ApiError
+from api.rate_limit import RateLimiter
+from infra import api_keys
+from infra.api_keys import Principal
+from infra.services import Services
+
+_SCHEME = "bearer "
+
+
+async def _authenticate(request: Request[Any, Any, Any], state: State, kind: str) -> Principal:
+    header = request.headers.get("authorization")
+    if not header:
+        raise ApiError("missing_api_key", "No API key: send `Authorization: Bearer <key>`.")
+    if not header.lower().startswith(_SCHEME) or not header[len(_SCHEME) :].strip():
+        raise ApiError("invalid_api_key", "Malformed Authorization header: expected `Bearer <key>`.")
+    secret = header[len(_SCHEME) :].strip()
+    services: Services = state.services
+    principal = await services.projects.authenticate(secret)
+    # A key of the other surface is as unknown here as a made-up one.
+    if principal is None or principal.kind != kind:
+        raise ApiError("invalid_api_key", "Invalid API key.")
+    limiter: RateLimiter = state.rate_limiter
+    quota = limiter.take(api_keys.digest(secret))
+    request.scope["state"]["rate_limit"] = quota.headers()
+    if quota.exhausted:
+        raise ApiError(
+            "rate_limited",
+            "Too many requests for this API key; slow down.",
+            headers={"Retry-After": str(quota.reset_seconds)},
+        )
+    return principal
+
+
+async def project_id(request: Request[Any, Any, Any], state: State) -> UUID:
+    """The project a customer key speaks for."""
+    principal = await _authenticate(request, state, "project")
+    assert principal.project_id is not None
+    return principal.project_id
+
+
+async def staff(request: Request[Any, Any, Any], state: State) -> Principal:
+    return await _authenticate(request, state, "staff")

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from domain.enums import Author, Priority, Status
+from domain.plans import Plan, SlaTier
+
+Subject = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, description="1-200 characters after trimming")
+]
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000)]
+Email = Annotated[str, msgspec.Meta(max_length=254, description="a valid email address")]
+TicketId = Annotated[
+    str, msgspec.Meta(pattern=r"^spt_[0-9a-z]{26}$", examples=["spt_01m8y4hba9e3p971wk0pdmecq6"])
+]
+
+
+class OpenTicketBody(msgspec.Struct, forbid_unknown_fields=True):
+    subject: Subject
+    body: Body
+    priority: Priority = Priority.NORMAL
+    contact_email: Email | None = None
+    follow_up_of: str | None = msgspec.field(default=None)
+
+
+class ReplyBody(msgspec.Struct, forbid_unknown_fields=True):
+    body: Body
+
+
+class StaffReplyBody(msgspec.Struct, forbid_unknown_fields=True):
+    body: Body
+    status: Status | None = None
+
+
+class SetStatusBody(msgspec.Struct, forbid_unknown_fields=True):
+    status: Status
+
+
+class SlaOut(msgspec.Struct):
+    tier: SlaTier
+    first_response_target: str
+    priority_queue: bool
+    first_response_due_at: datetime | None
+
+
+class MessageOut(msgspec.Struct, kw_only=True):
+    id: str
+    object: Literal["support_message"] = "support_message"
+    author: Author
+    body: str | None
+    created_at: datetime
+
+
+class TicketOut(msgspec.Struct, kw_only=True):
+    id: str
+    object: Literal["support_ticket"] = "support_ticket"
+    subject: str | None
+    priority: Priority
+    status: Status
+    plan_tier: Plan
+    sla: SlaOut
+    contact_email: str | None
+    messages: list[MessageOut]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    sla_breached: bool
+    version: int
+    follow_up_of: str | None
+
+
+class TicketListItem(msgspec.Struct, kw_only=True):
+    id: str
+    object: Literal["support_ticket"] = "support_ticket"
+    subject: str | None
+    priority: Priority
+    status: Status
+    plan_tier: Plan
+    sla: SlaOut
+    contact_email: str | None
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    sla_breached: bool
+    version: int
+    follow_up_of: str | None
+
+
+class TicketList(msgspec.Struct, kw_only=True):
+    object: Literal["list"] = "list"
+    url: str
+    data: list[TicketListItem]
+    has_more: bool
+
+
+class ErrorDetail(msgspec.Struct):
+    type: str
+    code: str
+    message: str
+    param: str | None
+    request_id: str | None
+
+
+class ErrorEnvelope(msgspec.Struct):
+    error: ErrorDetail
