@@ -20,8 +20,8 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check domain projections infra api tests
+	$(BIN)/ruff format --check domain projections infra api tests
 	$(BIN)/mypy
 
 clean:

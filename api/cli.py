@@ -16,6 +16,7 @@ from infra import api_keys
 from infra.database import Database
 from infra.logging import configure
 from infra.projects import ProjectNotFound, ProjectRow
+from infra.rebuild import UnknownView, rebuild, views_named
 from infra.services import Services, build_services
 from infra.settings import Settings, SettingsError
 
@@ -142,6 +143,29 @@ async def _staff_create_key(services: Services, database: Database, args: argpar
         }
 
 
+async def _projections_rebuild(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    try:
+        views = views_named(args.names)
+    except UnknownView as error:
+        raise CliError(str(error)) from None
+    progress = _progress_bar("rebuild") if sys.stderr.isatty() else None
+    async with database.pool.acquire() as conn:
+        applied = await rebuild(conn, views, progress)
+    if progress:
+        sys.stderr.write("\n")
+    return {"rebuilt": [v.name for v in views], "events_applied": applied}
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        bar = "#" * int(share * 30)
+        sys.stderr.write(f"\r{label} [{bar:<30}] {share:6.1%} ({done}/{total})")
+        sys.stderr.flush()
+
+    return show
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zumik-support", description="Zumik support backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     staff_key = staff.add_parser("create-key")
     staff_key.add_argument("--name", required=True)
     staff_key.set_defaults(handler=_staff_create_key)
+    views = commands.add_parser("projections", help="views built from the log").add_subparsers(
+        dest="action", required=True
+    )
+    rebuild_cmd = views.add_parser("rebuild", help="rebuild views beside the live ones, then swap them in")
+    rebuild_cmd.add_argument("names", nargs="*", metavar="NAME", help="projects, tickets (default: all)")
+    rebuild_cmd.set_defaults(handler=_projections_rebuild)
     return parser
 
 

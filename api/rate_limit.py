@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -31,13 +32,14 @@ class RateLimiter:
 
     WINDOW = 60
 
-    def __init__(self, limit_per_minute: int) -> None:
+    def __init__(self, limit_per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self.limit = limit_per_minute
+        self._clock = clock
         self._window = -1
         self._counts: dict[bytes, int] = {}
 
-    def take(self, key: bytes, now: float | None = None) -> Quota:
-        now = time.time() if now is None else now
+    def take(self, key: bytes) -> Quota:
+        now = self._clock()
         window = int(now // self.WINDOW)
         if window != self._window:
             self._window, self._counts = window, {}

@@ -29,7 +29,8 @@ VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz)
 _STATUS = """
 UPDATE ticket_list SET status = $2, updated_at = $3::text::timestamptz, version = $4 WHERE id = $1
 """
-_ERASED = "DELETE FROM ticket_list WHERE id = $1"
+_ERASED_TICKET = "DELETE FROM ticket_list WHERE id = $1"
+_ERASED_MESSAGES = "DELETE FROM ticket_messages WHERE ticket_id = $1"
 
 
 async def apply(conn: asyncpg.Connection, change: Change) -> None:
@@ -60,4 +61,5 @@ async def apply(conn: asyncpg.Connection, change: Change) -> None:
         case "Reopened":
             await conn.execute(_STATUS, ticket_id, "open", p["at"], change.version)
         case "Erased":
-            await conn.execute(_ERASED, ticket_id)
+            await conn.execute(_ERASED_MESSAGES, ticket_id)
+            await conn.execute(_ERASED_TICKET, ticket_id)

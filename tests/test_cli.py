@@ -49,3 +49,21 @@ def test_an_unknown_project_is_a_clear_error(env_for_cli: dict[str, str]) -> Non
     )
     assert done.returncode == 1
     assert "not a project id" in done.stderr
+
+
+def test_rebuild_all_views_from_the_command_line(env_for_cli: dict[str, str]) -> None:
+    created = cli(env_for_cli, "projects", "create", "--name", "Rebuild Co", "--plan", "pilot")
+    result = cli(env_for_cli, "projections", "rebuild")
+    assert result["rebuilt"] == ["projects", "tickets"] and result["events_applied"] >= 1
+    assert created["id"] in {p["id"] for p in cli(env_for_cli, "projects", "list")}
+
+
+def test_rebuilding_an_unknown_view_says_which_exist(env_for_cli: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "projections", "rebuild", "nope"],
+        env=env_for_cli,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "views are projects, tickets" in done.stderr

@@ -25,7 +25,7 @@ CREATE TABLE api_keys (
     prefix      text        NOT NULL UNIQUE,
     secret_hash bytea       NOT NULL UNIQUE,
     kind        text        NOT NULL CHECK (kind IN ('project', 'staff')),
-    project_id  uuid REFERENCES projects (id),
+    project_id  uuid,
     name        text,
     created_at  timestamptz NOT NULL DEFAULT now(),
     revoked_at  timestamptz,

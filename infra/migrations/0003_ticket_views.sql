@@ -21,9 +21,10 @@ CREATE INDEX ticket_list_project ON ticket_list (project_id, id DESC);
 CREATE INDEX ticket_list_project_status ON ticket_list (project_id, status, id DESC);
 CREATE INDEX ticket_list_project_priority ON ticket_list (project_id, priority, id DESC);
 
--- "What was said on this ticket?": the thread, oldest first.
+-- "What was said on this ticket?": the thread, oldest first. No foreign key: views
+-- are rebuilt beside the live ones and swapped in, and a key would pin the old table.
 CREATE TABLE ticket_messages (
-    ticket_id  uuid        NOT NULL REFERENCES ticket_list (id) ON DELETE CASCADE,
+    ticket_id  uuid        NOT NULL,
     seq        integer     NOT NULL,
     id         uuid        NOT NULL,
     author     text        NOT NULL,

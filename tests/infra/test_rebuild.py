@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from domain.enums import Actor, Author, Status
+from domain.plans import Plan
+from infra.rebuild import rebuild, views_named
+from infra.services import Services
+from infra.tickets import OpenTicket
+
+ORDER = {"projects": "id", "ticket_list": "id", "ticket_messages": "ticket_id, seq"}
+
+
+async def snapshot(conn: asyncpg.Connection) -> dict[str, list[Any]]:
+    return {
+        table: [tuple(r) for r in await conn.fetch(f"SELECT * FROM {table} ORDER BY {key}")]
+        for table, key in ORDER.items()
+    }
+
+
+async def test_a_rebuilt_view_equals_the_inline_one_row_for_row(
+    services: Services, pool: asyncpg.Pool
+) -> None:
+    project, _ = await services.projects.create("Rebuilt", Plan.PILOT)
+    await services.projects.set_plan(project.id, Plan.ENTERPRISE)
+    for n in range(5):
+        opened = await services.tickets.open(project.id, OpenTicket(subject=f"s{n}", body=f"b{n}"))
+        ticket_id = opened.ticket.id
+        await services.tickets.reply(
+            None, ticket_id, body="on it", author=Author.SUPPORT, status=Status.PENDING
+        )
+        await services.tickets.reply(project.id, ticket_id, body="thanks", author=Author.CUSTOMER)
+        if n % 2:
+            await services.tickets.set_status(project.id, ticket_id, Status.RESOLVED, Actor.CUSTOMER)
+
+    async with pool.acquire() as conn:
+        inline = await snapshot(conn)
+        steps: list[tuple[int, int]] = []
+        applied = await rebuild(conn, views_named([]), lambda done, end: steps.append((done, end)))
+        rebuilt = await snapshot(conn)
+
+    assert applied > 0 and steps and steps[-1][0] == steps[-1][1]
+    assert rebuilt == inline
+    assert len(inline["ticket_messages"]) >= 15
