@@ -38,6 +38,7 @@ def create_app(settings: Settings, database: Database) -> Litestar:
         before_send=[add_response_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY,
+        logging_config=None,  # infra.logging configures every logger, Litestar included
         openapi_config=openapi_config(),
         state=State(
             {

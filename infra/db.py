@@ -45,6 +45,8 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(dsn: str, *, size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min(2, size), max_size=size, init=_init_connection)
+    # min_size=0: no connection at start, so a process whose database is down still
+    # starts, answers /readyz with 503, and recovers by itself when the server is back.
+    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=size, init=_init_connection, timeout=5)
     assert pool is not None
     return pool

@@ -5,6 +5,7 @@ import base64
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -97,29 +98,39 @@ def env_for_cli(dsn: str, data_dir: Path, settings: Settings) -> Iterator[dict[s
     }
 
 
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[Litestar]:
-    app = create_app(settings, Database(settings))
-    # The lifespan must start and stop in one task (it holds an anyio cancel scope),
-    # and fixture set-up and tear-down run in different tasks.
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app's lifespan, and a client speaking HTTP to it in this event loop.
+
+    The lifespan must start and stop in one task (it holds an anyio cancel scope),
+    while fixture set-up and tear-down run in different tasks: it gets its own."""
     started, stop = asyncio.Event(), asyncio.Event()
 
-    async def run() -> None:
+    async def lifespan() -> None:
         async with app.lifespan():
             started.set()
             await stop.wait()
 
-    task = asyncio.create_task(run())
+    task = asyncio.create_task(lifespan())
     await started.wait()
-    yield app
-    stop.set()
-    await task
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            yield client
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> Litestar:
+    return create_app(settings, Database(settings))
 
 
 @pytest.fixture(scope="session")
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with running(app) as client:
         yield client
 
 
