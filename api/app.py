@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,28 +12,38 @@ from api.openapi import openapi_config
 from api.rate_limit import RateLimiter
 from api.request_context import RequestLogMiddleware, add_response_headers
 from api.routes import ops
+from api.routes.staff import staff_router
 from api.routes.tickets import customer_router
+from infra.clock import Clock
 from infra.database import Database
 from infra.services import build_services
 from infra.settings import Settings
+from infra.worker import run_worker
 
 MAX_BODY = 1024 * 1024
 
 
-def create_app(settings: Settings, database: Database) -> Litestar:
+def create_app(
+    settings: Settings, database: Database, *, with_worker: bool = False, clock: Clock | None = None
+) -> Litestar:
     """The composition root: everything a request needs is built here, once."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.start()
-        app.state.services = build_services(settings, database.pool)
+        app.state.services = services = build_services(settings, database.pool, clock)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(services, stop)) if with_worker else None
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             await database.close()
 
     return Litestar(
-        route_handlers=[ops.healthz, ops.readyz, customer_router],
+        route_handlers=[ops.healthz, ops.readyz, customer_router, staff_router],
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware],
         before_send=[add_response_headers],

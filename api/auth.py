@@ -4,7 +4,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request
-from litestar.datastructures import State
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 
 from api.errors import ApiError
 from api.rate_limit import RateLimiter
@@ -15,8 +16,9 @@ from infra.services import Services
 _SCHEME = "bearer "
 
 
-async def _authenticate(request: Request[Any, Any, Any], state: State, kind: str) -> Principal:
-    header = request.headers.get("authorization")
+async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], kind: str) -> Principal:
+    state = connection.app.state
+    header = connection.headers.get("authorization")
     if not header:
         raise ApiError("missing_api_key", "No API key: send `Authorization: Bearer <key>`.")
     if not header.lower().startswith(_SCHEME) or not header[len(_SCHEME) :].strip():
@@ -29,7 +31,7 @@ async def _authenticate(request: Request[Any, Any, Any], state: State, kind: str
         raise ApiError("invalid_api_key", "Invalid API key.")
     limiter: RateLimiter = state.rate_limiter
     quota = limiter.take(api_keys.digest(secret))
-    request.scope["state"]["rate_limit"] = quota.headers()
+    connection.scope["state"]["rate_limit"] = quota.headers()
     if quota.exhausted:
         raise ApiError(
             "rate_limited",
@@ -39,12 +41,13 @@ async def _authenticate(request: Request[Any, Any, Any], state: State, kind: str
     return principal
 
 
-async def project_id(request: Request[Any, Any, Any], state: State) -> UUID:
+async def project_id(request: Request[Any, Any, Any]) -> UUID:
     """The project a customer key speaks for."""
-    principal = await _authenticate(request, state, "project")
+    principal = await _authenticate(request, "project")
     assert principal.project_id is not None
     return principal.project_id
 
 
-async def staff(request: Request[Any, Any, Any], state: State) -> Principal:
-    return await _authenticate(request, state, "staff")
+async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of the team's routes: a project key never gets past it."""
+    await _authenticate(connection, "staff")

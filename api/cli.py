@@ -19,6 +19,7 @@ from infra.projects import ProjectNotFound, ProjectRow
 from infra.rebuild import UnknownView, rebuild, views_named
 from infra.services import Services, build_services
 from infra.settings import Settings, SettingsError
+from infra.worker import run_worker
 
 
 class CliError(Exception):
@@ -54,7 +55,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     database = Database(settings)
     uvicorn.run(
-        create_app(settings, database),
+        create_app(settings, database, with_worker=not args.no_worker),
         host=args.host or settings.host,
         port=args.port or settings.port,
         loop="uvloop",
@@ -94,6 +95,14 @@ def _project_json(row: ProjectRow) -> dict[str, Any]:
         "plan": row.plan,
         "created_at": row.created_at,
     }
+
+
+async def _worker(services: Services, database: Database, args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await run_worker(services, stop)
 
 
 async def _quietly(services: Services, database: Database, args: argparse.Namespace) -> None:
@@ -175,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-worker", action="store_true", help="do not run the projectors in this process")
 
+    commands.add_parser("worker", help="run the background jobs only").set_defaults(handler=_worker)
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(handler=_migrate)
 
     projects = commands.add_parser("projects", help="customer projects").add_subparsers(

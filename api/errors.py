@@ -14,7 +14,7 @@ from api.schemas import ErrorDetail, ErrorEnvelope
 from domain.errors import DomainError
 from infra.database import DatabaseUnavailable
 from infra.idempotency import IdempotencyKeyReused
-from infra.ticket_reads import TicketNotFound
+from infra.ticket_reads import OutOfHistory, TicketNotFound
 from infra.tickets import ConcurrentWrite
 
 log = structlog.get_logger()
@@ -93,6 +93,10 @@ def _not_found(request: Request[Any, Any, Any], error: TicketNotFound) -> Respon
     return error_response(request, "resource_missing", "No such ticket.", "id")
 
 
+def _out_of_history(request: Request[Any, Any, Any], error: OutOfHistory) -> Response[ErrorEnvelope]:
+    return error_response(request, "parameter_invalid", str(error), error.param)
+
+
 def _concurrent(request: Request[Any, Any, Any], error: ConcurrentWrite) -> Response[ErrorEnvelope]:
     return error_response(
         request, "concurrent_write", "The ticket kept changing under this write; retry it.", None
@@ -167,6 +171,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
     ApiError: _api_error,
     DomainError: _domain_error,
     TicketNotFound: _not_found,
+    OutOfHistory: _out_of_history,
     ConcurrentWrite: _concurrent,
     IdempotencyKeyReused: _reused,
     ValidationException: _validation,
@@ -175,7 +180,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
     OSError: _database_down,
     TimeoutError: _database_down,
     asyncpg.PostgresConnectionError: _database_down,
-    asyncpg.InterfaceError: _database_down,
     asyncpg.CannotConnectNowError: _database_down,
+    asyncpg.TooManyConnectionsError: _database_down,
     Exception: _internal,
 }

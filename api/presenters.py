@@ -2,23 +2,63 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from api.schemas import MessageOut, SlaOut, TicketListItem, TicketOut
+from api.schemas import (
+    MessageOut,
+    SlaOut,
+    StaffQueueItem,
+    StaffTicketOut,
+    TicketEvent,
+    TicketListItem,
+    TicketOut,
+)
 from domain.ids import Prefix, format_id
 from domain.sla import is_breached
+from infra.history import HistoryEntry
 from infra.ticket_records import TicketRecord
+
+# Event data fields holding ids, printed the way the API prints ids everywhere else.
+_ID_FIELDS = {"message_id": Prefix.MESSAGE, "project_id": Prefix.PROJECT, "follow_up_of": Prefix.TICKET}
 
 
 def ticket_out(ticket: TicketRecord, now: datetime) -> TicketOut:
-    messages = [
-        MessageOut(id=format_id(Prefix.MESSAGE, m.id), author=m.author, body=m.body, created_at=m.created_at)
-        for m in ticket.messages or ()
-    ]
-    return TicketOut(**_common(ticket, now), messages=messages)
+    return TicketOut(**_common(ticket, now), messages=_messages(ticket))
+
+
+def staff_ticket_out(ticket: TicketRecord, now: datetime) -> StaffTicketOut:
+    return StaffTicketOut(**_common(ticket, now), messages=_messages(ticket), project_id=_project(ticket))
 
 
 def list_item(ticket: TicketRecord, now: datetime) -> TicketListItem:
     return TicketListItem(**_common(ticket, now), message_count=ticket.message_count)
+
+
+def queue_item(ticket: TicketRecord, now: datetime) -> StaffQueueItem:
+    return StaffQueueItem(
+        **_common(ticket, now), message_count=ticket.message_count, project_id=_project(ticket)
+    )
+
+
+def event_out(entry: HistoryEntry) -> TicketEvent:
+    data = {
+        name: format_id(_ID_FIELDS[name], UUID(value)) if name in _ID_FIELDS and value else value
+        for name, value in entry.data.items()
+    }
+    return TicketEvent(
+        type=entry.type, version=entry.version, recorded_at=entry.recorded_at, actor=entry.actor, data=data
+    )
+
+
+def _project(ticket: TicketRecord) -> str:
+    return format_id(Prefix.PROJECT, ticket.project_id)
+
+
+def _messages(ticket: TicketRecord) -> list[MessageOut]:
+    return [
+        MessageOut(id=format_id(Prefix.MESSAGE, m.id), author=m.author, body=m.body, created_at=m.created_at)
+        for m in ticket.messages or ()
+    ]
 
 
 def _common(ticket: TicketRecord, now: datetime) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from domain.enums import Author, Priority, Status
+from domain.enums import Actor, Author, Priority, Status
 from domain.plans import Plan, SlaTier
 
 Subject = Annotated[
@@ -107,3 +107,34 @@ class ErrorDetail(msgspec.Struct):
 
 class ErrorEnvelope(msgspec.Struct):
     error: ErrorDetail
+
+
+class StaffTicketOut(TicketOut, kw_only=True):
+    project_id: str
+
+
+class StaffQueueItem(TicketListItem, kw_only=True):
+    project_id: str
+
+
+class StaffQueue(msgspec.Struct, kw_only=True):
+    object: Literal["list"] = "list"
+    url: str
+    data: list[StaffQueueItem]
+    has_more: bool
+
+
+class TicketEvent(msgspec.Struct, kw_only=True):
+    object: Literal["support_ticket_event"] = "support_ticket_event"
+    type: str
+    version: int
+    recorded_at: datetime
+    actor: Actor
+    data: dict[str, Any]
+
+
+class TicketEvents(msgspec.Struct, kw_only=True):
+    object: Literal["list"] = "list"
+    url: str
+    data: list[TicketEvent]
+    has_more: bool = False

@@ -40,11 +40,19 @@ class Ticket(Aggregate):
         follow_up_of: UUID | None
         at: datetime
 
+        @property
+        def actor(self) -> Actor:
+            return Actor.CUSTOMER
+
     class MessageAppended(Aggregate.Event):
         message_id: UUID
         author: Author
         body: str | None
         at: datetime
+
+        @property
+        def actor(self) -> Actor:
+            return Actor(self.author.value)
 
     class StatusChanged(Aggregate.Event):
         status: Status
@@ -54,6 +62,14 @@ class Ticket(Aggregate):
     class Reopened(Aggregate.Event):
         actor: Actor
         at: datetime
+
+    class FirstResponseBreached(Aggregate.Event):
+        due_at: datetime
+        at: datetime
+
+        @property
+        def actor(self) -> Actor:
+            return Actor.SYSTEM
 
     class Erased(Aggregate.Event):
         actor: Actor
@@ -125,6 +141,7 @@ class Ticket(Aggregate):
         self.opened_at = at
         self.updated_at = at
         self.first_response_at: datetime | None = None
+        self.breached_at: datetime | None = None
         self.erased = False
 
     def reply(self, *, message_id: UUID, author: Author, body: str, at: datetime) -> None:
@@ -146,6 +163,16 @@ class Ticket(Aggregate):
             )
         if status is not self.status:  # the same status records nothing; the caller still answers
             self._status_changed(status=status, actor=actor, at=at)
+
+    def record_breach(self, *, now: datetime) -> bool:
+        """Records, once, that the first-response due time passed with no team reply."""
+        due = self.sla.first_response_due_at
+        if due is None or now <= due or self.first_response_at is not None:
+            return False
+        if self.breached_at is not None or self.erased:
+            return False
+        self._first_response_breached(due_at=due, at=now)
+        return True
 
     def erase(self, *, actor: Actor, at: datetime) -> None:
         if not self.erased:
@@ -173,6 +200,10 @@ class Ticket(Aggregate):
     def _reopened(self, actor: Actor, at: datetime) -> None:
         self.status = Status.OPEN
         self.updated_at = at
+
+    @event(FirstResponseBreached)
+    def _first_response_breached(self, due_at: datetime, at: datetime) -> None:
+        self.breached_at = at
 
     @event(Erased)
     def _erased(self, actor: Actor, at: datetime) -> None:

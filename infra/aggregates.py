@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,17 @@ from projections.change import Change
 
 _GET_KEY = "SELECT wrapped FROM data_keys WHERE key_id = $1"
 _PUT_KEY = "INSERT INTO data_keys (key_id, tenant_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    aggregate: Any
+    recorded: list[RecordedEvent]
+    key: bytes | None
+
+    @property
+    def version(self) -> int:
+        return len(self.recorded)
 
 
 class Aggregates:
@@ -93,9 +105,9 @@ class Aggregates:
         *,
         with_personal: bool = False,
         to_version: int = 2**31 - 1,
-    ) -> tuple[Any, list[RecordedEvent]] | None:
-        """Replays a stream into its aggregate; personal fields stay None unless asked
-        for, since deciding a command never needs them."""
+    ) -> Loaded | None:
+        """Replays a stream into its aggregate. Personal fields stay None unless asked
+        for (or once erased): deciding a command never needs them."""
         recorded = await read_stream(conn, stream_id, to_version=to_version)
         if not recorded:
             return None
@@ -103,7 +115,7 @@ class Aggregates:
         aggregate: Any = None
         for row in recorded:
             aggregate = self.decode(row, key).mutate(aggregate)
-        return aggregate, recorded
+        return Loaded(aggregate, recorded, key)
 
 
 def change_of(recorded: RecordedEvent) -> Change:

@@ -10,6 +10,7 @@ EVENT_TYPES = (
     EventType("MessageAppended", Ticket.MessageAppended, Ticket, personal=("body",)),
     EventType("StatusChanged", Ticket.StatusChanged, Ticket),
     EventType("Reopened", Ticket.Reopened, Ticket),
+    EventType("FirstResponseBreached", Ticket.FirstResponseBreached, Ticket),
     EventType("Erased", Ticket.Erased, Ticket),
     EventType("ProjectCreated", Project.Created, Project),
     EventType("PlanChanged", Project.PlanChanged, Project),

@@ -50,9 +50,9 @@ class Projects:
             loaded = await self._aggregates.load(conn, project_id)
             if loaded is None:
                 raise ProjectNotFound(str(project_id))
-            project, recorded = loaded
+            project: Project = loaded.aggregate
             project.change_plan(plan, at=self._clock.now())
-            await self._save(conn, project, expected_version=len(recorded))
+            await self._save(conn, project, expected_version=loaded.version)
             return await self._get(conn, project_id)
 
     async def get(self, project_id: UUID) -> ProjectRow:

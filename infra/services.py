@@ -8,6 +8,7 @@ from infra.aggregates import Aggregates
 from infra.clock import Clock, SystemClock
 from infra.crypto import KeyRing, load_kek
 from infra.event_types import codec
+from infra.history import History
 from infra.projects import Projects
 from infra.settings import Settings
 from infra.ticket_reads import TicketReads
@@ -23,6 +24,7 @@ class Services:
     projects: Projects
     tickets: Tickets
     reads: TicketReads
+    history: History
 
 
 def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None = None) -> Services:
@@ -38,4 +40,5 @@ def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None =
         projects=Projects(pool, aggregates, clock),
         tickets=Tickets(pool, aggregates, reads, clock, settings.calendar),
         reads=reads,
+        history=History(aggregates),
     )

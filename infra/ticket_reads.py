@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -8,7 +9,7 @@ import asyncpg
 import msgspec
 
 from domain.enums import Author, Priority, Status
-from domain.plans import Plan, SlaSnapshot
+from domain.plans import Plan, SlaSnapshot, SlaTier
 from domain.ticket import Ticket
 from infra.aggregates import Aggregates
 from infra.sealing import open_value as _open
@@ -19,11 +20,27 @@ class TicketNotFound(LookupError):
     """No such ticket for this caller; another project's ticket is no different."""
 
 
+class OutOfHistory(ValueError):
+    """A version or time outside the ticket's history."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
 @dataclass(frozen=True)
 class ListFilter:
     project_id: UUID
     status: Status | None = None
     priority: Priority | None = None
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    now: datetime
+    tier: SlaTier | None = None
+    priority: Priority | None = None
+    breached: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,29 @@ WHERE t.project_id = $1
 ORDER BY t.id {order}
 LIMIT $5
 """
+# The team's queue: open tickets of every project, in queue order (see domain.queue),
+# then the earliest due time (none last), then the oldest. Keyset on that whole key.
+_QUEUE_KEY = "(t.queue_rank, coalesce(t.first_response_due_at, 'infinity'), t.id)"
+_QUEUE = f"""
+SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id
+WHERE t.status = 'open'
+  AND ($1::text IS NULL OR t.sla_tier = $1)
+  AND ($2::text IS NULL OR t.priority = $2)
+  AND ($3::boolean IS NULL OR $3 = coalesce(
+        t.first_response_at > t.first_response_due_at
+        OR (t.first_response_at IS NULL AND t.first_response_due_at < $4), false))
+  {{cursor}}
+ORDER BY {_QUEUE_KEY} {{order}}
+LIMIT $5
+"""
+_QUEUE_FIRST = _QUEUE.format(cursor="", order="ASC")
+_QUEUE_AFTER = _QUEUE.format(cursor=f"AND {_QUEUE_KEY} > ($6, $7, $8)", order="ASC")
+_QUEUE_BEFORE = _QUEUE.format(cursor=f"AND {_QUEUE_KEY} < ($6, $7, $8)", order="DESC")
+_VERSION_AT = "SELECT max(version) FROM events WHERE stream_id = $1 AND recorded_at <= $2"
+_QUEUE_CURSOR = (
+    "SELECT queue_rank, coalesce(first_response_due_at, 'infinity'), id FROM ticket_list WHERE id = $1"
+)
+
 _PAGE_AFTER = _PAGE.format(columns=_TICKET_COLUMNS, cmp="<", order="DESC")
 _PAGE_BEFORE = _PAGE.format(columns=_TICKET_COLUMNS, cmp=">", order="ASC")
 
@@ -83,6 +123,9 @@ class TicketReads:
         query = _PAGE_BEFORE if backwards else _PAGE_AFTER
         cursor = ending_before if backwards else starting_after
         rows = await conn.fetch(query, where.project_id, where.status, where.priority, cursor, limit + 1)
+        return self._page(rows, limit, backwards)
+
+    def _page(self, rows: list[asyncpg.Record], limit: int, backwards: bool) -> Page:
         has_more = len(rows) > limit
         rows = rows[:limit]
         if backwards:
@@ -93,12 +136,49 @@ class TicketReads:
             items.append(self._record(row, key, None))
         return Page(items, has_more)
 
-    async def at_version(self, conn: asyncpg.Connection, ticket_id: UUID, version: int) -> TicketRecord:
+    async def queue(
+        self,
+        conn: asyncpg.Connection,
+        where: QueueFilter,
+        *,
+        limit: int,
+        starting_after: UUID | None = None,
+        ending_before: UUID | None = None,
+    ) -> Page:
+        args: list[Any] = [where.tier, where.priority, where.breached, where.now, limit + 1]
+        query, backwards = _QUEUE_FIRST, False
+        cursor = starting_after or ending_before
+        if cursor is not None:
+            key = await conn.fetchrow(_QUEUE_CURSOR, cursor)
+            if key is None:
+                raise TicketNotFound(str(cursor))
+            args += list(key)
+            backwards = ending_before is not None
+            query = _QUEUE_BEFORE if backwards else _QUEUE_AFTER
+        rows = await conn.fetch(query, *args)
+        return self._page(rows, limit, backwards)
+
+    async def at_version(
+        self, conn: asyncpg.Connection, ticket_id: UUID, version: int, scope: UUID | None = None
+    ) -> TicketRecord:
+        """The ticket as it stood at `version`, rebuilt from its events."""
         loaded = await self._aggregates.load(conn, ticket_id, with_personal=True, to_version=version)
-        if loaded is None:
+        ticket = loaded.aggregate if loaded else None
+        if not isinstance(ticket, Ticket) or (scope is not None and ticket.project_id != scope):
             raise TicketNotFound(str(ticket_id))
-        ticket: Ticket = loaded[0]
+        if loaded is not None and loaded.version < version:
+            raise OutOfHistory(f"This ticket has {loaded.version} versions.", "version")
         return TicketRecord.from_aggregate(ticket)
+
+    async def as_of(
+        self, conn: asyncpg.Connection, ticket_id: UUID, at: datetime, scope: UUID | None = None
+    ) -> TicketRecord:
+        """The ticket as it stood at time `at`: every event recorded up to then."""
+        version = await conn.fetchval(_VERSION_AT, ticket_id, at)
+        if version is None:
+            await self.at_version(conn, ticket_id, 1, scope)  # 404 when it is not the caller's
+            raise OutOfHistory("The ticket did not exist yet at that time.", "as_of")
+        return await self.at_version(conn, ticket_id, version, scope)
 
     def _record(self, row: asyncpg.Record, key: bytes, messages: list[MessageRecord] | None) -> TicketRecord:
         ticket_id = row["id"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -24,6 +25,8 @@ from projections import ticket_views
 log = structlog.get_logger()
 
 _ATTEMPTS = 3
+# The team's Idempotency-Keys live in a namespace of their own, apart from every project's.
+STAFF_NAMESPACE = UUID(int=0)
 
 
 class ConcurrentWrite(Exception):
@@ -49,6 +52,13 @@ class Outcome:
     ticket: TicketRecord
 
 
+@dataclass(frozen=True)
+class _Idempotency:
+    namespace: UUID
+    request: IdempotentRequest
+    status_code: int
+
+
 _PLAN = "SELECT plan FROM projects WHERE id = $1"
 # The row lock queues writers to one ticket, so they rarely meet a version conflict.
 _LOCK_TICKET = "SELECT project_id FROM ticket_list WHERE id = $1 FOR UPDATE"
@@ -56,7 +66,9 @@ _LOCK_TICKET = "SELECT project_id FROM ticket_list WHERE id = $1 FOR UPDATE"
 
 class Tickets:
     """Ticket commands: one transaction each, holding the append, the inline views
-    and the idempotency record, so all of them commit or none does."""
+    and the idempotency record, so all of them commit or none does.
+
+    `scope` is the caller's project, or None for the Zumik team, who see every project."""
 
     def __init__(
         self,
@@ -75,13 +87,11 @@ class Tickets:
     async def open(
         self, project_id: UUID, command: OpenTicket, request: IdempotentRequest | None = None
     ) -> Outcome:
-        async def run(conn: asyncpg.Connection) -> Ticket:
+        async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
             plan = Plan(await conn.fetchval(_PLAN, project_id))
             previous = None
             if command.follow_up_of is not None:
                 previous = await self._load_other(conn, command.follow_up_of, project_id)
-                if previous is None:
-                    raise FollowUpNotFoundError("No such ticket to follow up.", param="follow_up_of")
             at = self._clock.now()
             ticket = Ticket.open(
                 ticket_id=new_id(self._clock),
@@ -97,17 +107,12 @@ class Tickets:
                 follow_up_of=previous,
             )
             key = await self._aggregates.new_data_key(conn, ticket.id, project_id)
-            await self._save(conn, ticket, expected_version=0, key=key, request=request, status_code=201)
-            log.info(
-                "ticket.opened",
-                ticket_id=str(ticket.id),
-                project_id=str(project_id),
-                priority=command.priority,
-                plan=plan,
-            )
+            await self._save(conn, ticket, expected_version=0, key=key, once=once)
+            log.info("ticket.opened", ticket_id=str(ticket.id), project_id=str(project_id), plan=plan)
             return ticket
 
-        return await self._command(project_id, request, 201, run)
+        once = _Idempotency(project_id, request, 201) if request else None
+        return await self._command(once, 201, run)
 
     async def reply(
         self,
@@ -127,7 +132,8 @@ class Tickets:
             if status is not None:
                 ticket.change_status(status, actor=actor, at=at)
 
-        return await self._change(scope, ticket_id, decide, request, 201)
+        once = _Idempotency(scope or STAFF_NAMESPACE, request, 201) if request else None
+        return await self._change(scope, ticket_id, decide, once, 201)
 
     async def set_status(self, scope: UUID | None, ticket_id: UUID, status: Status, actor: Actor) -> Outcome:
         def decide(ticket: Ticket) -> None:
@@ -135,53 +141,55 @@ class Tickets:
 
         return await self._change(scope, ticket_id, decide, None, 200)
 
+    async def record_breach(self, ticket_id: UUID, now: datetime) -> bool:
+        """Records a missed first response once; False when there was nothing to record."""
+        recorded: list[bool] = []
+
+        def decide(ticket: Ticket) -> None:
+            recorded.append(ticket.record_breach(now=now))
+
+        try:
+            await self._change(None, ticket_id, decide, None, 200)
+        except TicketNotFound:  # erased meanwhile
+            return False
+        return recorded[-1]
+
     async def _change(
         self,
         scope: UUID | None,
         ticket_id: UUID,
         decide: Callable[[Ticket], None],
-        request: IdempotentRequest | None,
+        once: _Idempotency | None,
         status_code: int,
     ) -> Outcome:
-        async def run(conn: asyncpg.Connection) -> Ticket:
+        async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
             project_id = await conn.fetchval(_LOCK_TICKET, ticket_id)
             if project_id is None or (scope is not None and project_id != scope):
                 raise TicketNotFound(str(ticket_id))
             loaded = await self._aggregates.load(conn, ticket_id, with_personal=True)
             assert loaded is not None, "a listed ticket always has events"
-            ticket: Ticket = loaded[0]
-            recorded = loaded[1]
+            ticket: Ticket = loaded.aggregate
             decide(ticket)
-            key = await self._aggregates.data_key(conn, ticket_id)
-            await self._save(
-                conn,
-                ticket,
-                expected_version=len(recorded),
-                key=key,
-                request=request,
-                status_code=status_code,
-            )
+            await self._save(conn, ticket, expected_version=loaded.version, key=loaded.key, once=once)
             return ticket
 
-        # Idempotency keys belong to the caller's project; the team's writes take none.
-        return await self._command(scope, request if scope else None, status_code, run)
+        return await self._command(once, status_code, run)
 
     async def _command(
         self,
-        project_id: UUID | None,
-        request: IdempotentRequest | None,
+        once: _Idempotency | None,
         status_code: int,
-        run: Callable[[asyncpg.Connection], Awaitable[Ticket]],
+        run: Callable[[asyncpg.Connection, _Idempotency | None], Awaitable[Ticket]],
     ) -> Outcome:
         for _attempt in range(_ATTEMPTS):
             async with self._pool.acquire() as conn:
                 try:
                     async with conn.transaction():
-                        if request is not None and project_id is not None:
-                            first = await idempotency.find(conn, project_id, request)
+                        if once is not None:
+                            first = await idempotency.find(conn, once.namespace, once.request)
                             if first is not None:
                                 return await self._replay(conn, first)
-                        ticket = await run(conn)
+                        ticket = await run(conn, once)
                     return Outcome(status_code, TicketRecord.from_aggregate(ticket))
                 except (VersionConflict, _Retry):
                     log.info("ticket.write_retried")
@@ -194,13 +202,12 @@ class Tickets:
         *,
         expected_version: int,
         key: bytes | None,
-        request: IdempotentRequest | None,
-        status_code: int,
+        once: _Idempotency | None,
     ) -> None:
         pending = ticket.collect_events()
-        if request is not None:
-            response = FirstResponse(status_code, ticket.id, ticket.version)
-            if not await idempotency.record(conn, ticket.project_id, request, response):
+        if once is not None:
+            response = FirstResponse(once.status_code, ticket.id, ticket.version)
+            if not await idempotency.record(conn, once.namespace, once.request, response):
                 raise _Retry()  # a twin request with this key won; the retry replays its answer
         if not pending:
             return
@@ -220,10 +227,9 @@ class Tickets:
         ticket = await self._reads.at_version(conn, first.ticket_id, first.ticket_version)
         return Outcome(first.status_code, ticket)
 
-    async def _load_other(self, conn: asyncpg.Connection, ticket_id: UUID, project_id: UUID) -> Ticket | None:
+    async def _load_other(self, conn: asyncpg.Connection, ticket_id: UUID, project_id: UUID) -> Ticket:
         loaded = await self._aggregates.load(conn, ticket_id)
-        if loaded is None or loaded[0].project_id != project_id:
-            return None
-        ticket = loaded[0]
-        assert isinstance(ticket, Ticket)
+        if loaded is None or loaded.aggregate.project_id != project_id:
+            raise FollowUpNotFoundError("No such ticket to follow up.", param="follow_up_of")
+        ticket: Ticket = loaded.aggregate
         return ticket

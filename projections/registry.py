@@ -31,7 +31,9 @@ VIEWS: dict[str, View] = {
             "tickets",
             ("ticket_list", "ticket_messages"),
             ticket_views.apply,
-            frozenset({"Opened", "MessageAppended", "StatusChanged", "Reopened", "Erased"}),
+            frozenset(
+                {"Opened", "MessageAppended", "StatusChanged", "Reopened", "FirstResponseBreached", "Erased"}
+            ),
         ),
     )
 }

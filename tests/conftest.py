@@ -7,6 +7,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
@@ -19,6 +20,7 @@ from litestar import Litestar
 from api.app import create_app
 from domain.ids import Prefix, format_id
 from domain.plans import Plan
+from infra import api_keys
 from infra.database import Database
 from infra.db import embedded_dsn
 from infra.services import Services, build_services
@@ -154,3 +156,24 @@ async def new_project(services: Services, plan: Plan = Plan.ENTERPRISE, name: st
 async def project(services: Services) -> ProjectKey:
     """A fresh tenant per test keeps tests independent without clean-up."""
     return await new_project(services)
+
+
+class SetClock:
+    """A clock the test sets: SLA due times and breaches depend on 'now'."""
+
+    def __init__(self, now: datetime) -> None:
+        self.value = now
+
+    def now(self) -> datetime:
+        return self.value
+
+
+@pytest.fixture(scope="session")
+async def staff_key(services: Services) -> str:
+    async with services.pool.acquire() as conn:
+        return await api_keys.issue(conn, kind="staff", project_id=None, name="tests")
+
+
+@pytest.fixture(scope="session")
+def staff_auth(staff_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {staff_key}"}

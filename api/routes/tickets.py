@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,7 +14,8 @@ from api import auth, validation
 from api.errors import ApiError
 from api.openapi import errors
 from api.presenters import list_item, ticket_out
-from api.schemas import OpenTicketBody, ReplyBody, SetStatusBody, TicketList, TicketOut
+from api.reading import read_history, read_ticket
+from api.schemas import OpenTicketBody, ReplyBody, SetStatusBody, TicketEvents, TicketList, TicketOut
 from domain.enums import Actor, Author, Priority, Status
 from domain.ids import Prefix, parse_id
 from infra.idempotency import IdempotentRequest, request_for
@@ -32,7 +34,7 @@ TicketPath = FromPath[str]
 _WRITE_ERRORS = errors(400, 401, 404, 409, 413, 429, 503)
 
 
-def _idempotent(
+def idempotent(
     services: Services, key: str | None, request: Request[Any, Any, Any], data: Any
 ) -> IdempotentRequest | None:
     if key is None:
@@ -62,7 +64,7 @@ async def open_ticket(
         follow_up_of=follow_up_of,
     )
     outcome = await services.tickets.open(
-        project_id, command, _idempotent(services, idempotency_key, request, data)
+        project_id, command, idempotent(services, idempotency_key, request, data)
     )
     return Response(ticket_out(outcome.ticket, services.clock.now()), status_code=outcome.status_code)
 
@@ -100,12 +102,27 @@ async def list_tickets(
     )
 
 
-@get("/tickets/{ticket_id:str}", responses=errors(401, 404, 429, 503), summary="Retrieve a ticket")
-async def get_ticket(ticket_id: TicketPath, project_id: ProjectId, state: State) -> TicketOut:
+@get("/tickets/{ticket_id:str}", responses=errors(400, 401, 404, 429, 503), summary="Retrieve a ticket")
+async def get_ticket(
+    ticket_id: TicketPath,
+    project_id: ProjectId,
+    state: State,
+    version: Annotated[
+        int | None, QueryParameter(ge=1, description="The ticket as it stood at this version")
+    ] = None,
+    as_of: Annotated[
+        datetime | None, QueryParameter(description="The ticket as it stood at this time")
+    ] = None,
+) -> TicketOut:
     services: Services = state.services
-    async with services.pool.acquire() as conn:
-        ticket = await services.reads.get(conn, validation.ticket_id(ticket_id), project_id)
+    ticket = await read_ticket(services, validation.ticket_id(ticket_id), project_id, version, as_of)
     return ticket_out(ticket, services.clock.now())
+
+
+@get("/tickets/{ticket_id:str}/events", responses=errors(401, 404, 429, 503), summary="A ticket's history")
+async def ticket_events(ticket_id: TicketPath, project_id: ProjectId, state: State) -> TicketEvents:
+    services: Services = state.services
+    return await read_history(services, validation.ticket_id(ticket_id), project_id, "/v2/support/tickets")
 
 
 @post("/tickets/{ticket_id:str}/messages", status_code=201, responses=_WRITE_ERRORS, summary="Reply")
@@ -123,7 +140,7 @@ async def reply(
         validation.ticket_id(ticket_id),
         body=validation.body(data.body),
         author=Author.CUSTOMER,
-        request=_idempotent(services, idempotency_key, request, data),
+        request=idempotent(services, idempotency_key, request, data),
     )
     return Response(ticket_out(outcome.ticket, services.clock.now()), status_code=outcome.status_code)
 
@@ -141,7 +158,7 @@ async def set_status(
 
 customer_router = Router(
     path="/v2/support",
-    route_handlers=[open_ticket, list_tickets, get_ticket, reply, set_status],
+    route_handlers=[open_ticket, list_tickets, get_ticket, ticket_events, reply, set_status],
     dependencies={"project_id": Provide(auth.project_id)},
     tags=["tickets"],
 )

@@ -9,6 +9,12 @@ CREATE TABLE ticket_list (
     status            text        NOT NULL,
     plan              text        NOT NULL,
     sla               jsonb       NOT NULL,
+    sla_tier          text        NOT NULL,
+    -- The team's queue order: priority-queue tickets first, then urgent > high >
+    -- normal > low. Lower sorts first; kept as one number so keyset pages can walk it.
+    queue_rank        smallint    NOT NULL,
+    first_response_due_at timestamptz,
+    breached_at       timestamptz,
     follow_up_of      uuid,
     message_count     integer     NOT NULL,
     first_response_at timestamptz,
@@ -20,6 +26,12 @@ CREATE TABLE ticket_list (
 CREATE INDEX ticket_list_project ON ticket_list (project_id, id DESC);
 CREATE INDEX ticket_list_project_status ON ticket_list (project_id, status, id DESC);
 CREATE INDEX ticket_list_project_priority ON ticket_list (project_id, priority, id DESC);
+-- "What should the team answer next?": open tickets of every project in queue order.
+CREATE INDEX ticket_list_staff_queue ON ticket_list
+    (queue_rank, coalesce(first_response_due_at, 'infinity'), id) WHERE status = 'open';
+-- "Which first responses are overdue and not yet recorded as breached?"
+CREATE INDEX ticket_list_sla_watch ON ticket_list (first_response_due_at)
+    WHERE first_response_at IS NULL AND breached_at IS NULL AND first_response_due_at IS NOT NULL;
 
 -- "What was said on this ticket?": the thread, oldest first. No foreign key: views
 -- are rebuilt beside the live ones and swapped in, and a key would pin the old table.

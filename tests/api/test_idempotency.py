@@ -4,8 +4,9 @@ import asyncio
 
 import httpx
 
+from infra.services import Services
 from tests.api.helpers import SEED_OPEN, error_of, open_ticket
-from tests.conftest import ProjectKey
+from tests.conftest import ProjectKey, new_project
 
 TICKETS = "/v2/support/tickets"
 
@@ -35,9 +36,9 @@ async def test_the_same_key_with_another_body_is_a_409(
     assert error_of(reused)["code"] == "idempotency_key_reused"
 
 
-async def test_keys_belong_to_one_project(client: httpx.AsyncClient, project: ProjectKey, services) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import new_project
-
+async def test_keys_belong_to_one_project(
+    client: httpx.AsyncClient, project: ProjectKey, services: Services
+) -> None:
     other = await new_project(services, name="Other")
     one = await client.post(TICKETS, json=SEED_OPEN, headers={**project.auth, "Idempotency-Key": "shared"})
     two = await client.post(TICKETS, json=SEED_OPEN, headers={**other.auth, "Idempotency-Key": "shared"})
