@@ -10,15 +10,18 @@ from uuid import UUID
 
 import msgspec
 
+from api.presenters import event_out, export_line
 from domain.ids import Prefix, format_id, parse_id
 from domain.plans import Plan
 from infra import api_keys
 from infra.database import Database
+from infra.erasure import erase
 from infra.logging import configure
 from infra.projects import ProjectNotFound, ProjectRow
 from infra.rebuild import UnknownView, rebuild, views_named
 from infra.services import Services, build_services
 from infra.settings import Settings, SettingsError
+from infra.ticket_reads import TicketNotFound
 from infra.worker import run_worker
 
 
@@ -165,6 +168,46 @@ async def _projections_rebuild(services: Services, database: Database, args: arg
     return {"rebuilt": [v.name for v in views], "events_applied": applied}
 
 
+async def _history(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    ticket_id = parse_id(Prefix.TICKET, args.ticket_id)
+    if ticket_id is None:
+        raise CliError(f"not a ticket id: {args.ticket_id!r}")
+    try:
+        async with database.pool.acquire() as conn:
+            entries = await services.history.of(conn, ticket_id, None)
+    except TicketNotFound:
+        raise CliError(f"no such ticket: {args.ticket_id}") from None
+    return [event_out(entry) for entry in entries]
+
+
+async def _export(services: Services, database: Database, args: argparse.Namespace) -> None:
+    project_id = _project_id(args.project_id)
+    if not await services.projects.exists(project_id):
+        raise CliError(f"no such project: {args.project_id}")
+    after = parse_id(Prefix.TICKET, args.after) if args.after else None
+    total = await services.export.count(project_id, after)
+    progress = _progress_bar("export") if sys.stderr.isatty() else None
+    now = services.clock.now()
+    # Blocking writes are fine here: the command runs one task and nothing else waits.
+    with open(args.out or sys.stdout.fileno(), "wb", closefd=bool(args.out)) as out:  # noqa: ASYNC230
+        done = 0
+        async for item in services.export.tickets(project_id, after):
+            out.write(export_line(item, now))
+            done += 1
+            if progress and (done % 100 == 0 or done == total):
+                progress(done, total)
+    if progress:
+        sys.stderr.write("\n")
+
+
+async def _erase(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    project_id = _project_id(args.project_id)
+    if not await services.projects.exists(project_id):
+        raise CliError(f"no such project: {args.project_id}")
+    erased = await erase(services, project_id, args.contact_email)
+    return {"project_id": args.project_id, "tickets_erased": [format_id(Prefix.TICKET, t) for t in erased]}
+
+
 def _progress_bar(label: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         share = done / total if total else 1.0
@@ -212,6 +255,21 @@ def _parser() -> argparse.ArgumentParser:
     staff_key = staff.add_parser("create-key")
     staff_key.add_argument("--name", required=True)
     staff_key.set_defaults(handler=_staff_create_key)
+    history = commands.add_parser("history", help="a ticket's events, in order")
+    history.add_argument("ticket_id")
+    history.set_defaults(handler=_history)
+
+    export = commands.add_parser("export", help="a project's data export (NDJSON)")
+    export.add_argument("project_id")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.add_argument("--after", help="resume after this ticket id")
+    export.set_defaults(handler=_export)
+
+    erase_cmd = commands.add_parser("erase", help="the deletion request")
+    erase_cmd.add_argument("project_id")
+    erase_cmd.add_argument("--contact-email", help="only tickets with this contact email")
+    erase_cmd.set_defaults(handler=_erase)
+
     views = commands.add_parser("projections", help="views built from the log").add_subparsers(
         dest="action", required=True
     )

@@ -4,7 +4,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from api.schemas import (
+    ErasedTicketOut,
     MessageOut,
     SlaOut,
     StaffQueueItem,
@@ -15,6 +18,7 @@ from api.schemas import (
 )
 from domain.ids import Prefix, format_id
 from domain.sla import is_breached
+from infra.export import ErasedTicket, ExportItem
 from infra.history import HistoryEntry
 from infra.ticket_records import TicketRecord
 
@@ -48,6 +52,19 @@ def event_out(entry: HistoryEntry) -> TicketEvent:
     return TicketEvent(
         type=entry.type, version=entry.version, recorded_at=entry.recorded_at, actor=entry.actor, data=data
     )
+
+
+_lines = msgspec.json.Encoder()
+
+
+def export_line(item: ExportItem, now: datetime) -> bytes:
+    """One NDJSON line of a data export: the ticket as GET shows it, or a placeholder
+    that keeps an erased ticket's place without any of its data."""
+    if isinstance(item, ErasedTicket):
+        line: msgspec.Struct = ErasedTicketOut(id=format_id(Prefix.TICKET, item.id), erased_at=item.erased_at)
+    else:
+        line = ticket_out(item, now)
+    return _lines.encode(line) + b"\n"
 
 
 def _project(ticket: TicketRecord) -> str:

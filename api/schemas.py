@@ -138,3 +138,21 @@ class TicketEvents(msgspec.Struct, kw_only=True):
     url: str
     data: list[TicketEvent]
     has_more: bool = False
+
+
+class ErasedTicketOut(msgspec.Struct, kw_only=True):
+    id: str
+    object: Literal["support_ticket"] = "support_ticket"
+    erased: Literal[True] = True
+    erased_at: datetime | None
+
+
+class ErasureBody(msgspec.Struct, forbid_unknown_fields=True):
+    contact_email: Email | None = None
+
+
+class ErasureOut(msgspec.Struct, kw_only=True):
+    object: Literal["erasure"] = "erasure"
+    project_id: str
+    contact_email_matched: bool
+    tickets_erased: list[str]

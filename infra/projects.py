@@ -59,6 +59,13 @@ class Projects:
         async with self._pool.acquire() as conn:
             return await self._get(conn, project_id)
 
+    async def exists(self, project_id: UUID) -> bool:
+        try:
+            await self.get(project_id)
+        except ProjectNotFound:
+            return False
+        return True
+
     async def list(self) -> list[ProjectRow]:
         async with self._pool.acquire() as conn:
             return [_row(r) for r in await conn.fetch(_LIST)]

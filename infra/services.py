@@ -8,6 +8,7 @@ from infra.aggregates import Aggregates
 from infra.clock import Clock, SystemClock
 from infra.crypto import KeyRing, load_kek
 from infra.event_types import codec
+from infra.export import Export
 from infra.history import History
 from infra.projects import Projects
 from infra.settings import Settings
@@ -25,6 +26,7 @@ class Services:
     tickets: Tickets
     reads: TicketReads
     history: History
+    export: Export
 
 
 def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None = None) -> Services:
@@ -41,4 +43,5 @@ def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None =
         tickets=Tickets(pool, aggregates, reads, clock, settings.calendar),
         reads=reads,
         history=History(aggregates),
+        export=Export(pool, reads),
     )

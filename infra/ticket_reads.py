@@ -54,6 +54,13 @@ _TICKET_COLUMNS = """t.id, t.project_id, t.subject, t.contact_email, t.priority,
 _GET = f"""
 SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id WHERE t.id = $1
 """
+_MANY = f"""
+SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id WHERE t.id = ANY($1)
+"""
+_MANY_MESSAGES = """
+SELECT ticket_id, id, author, body, created_at FROM ticket_messages
+WHERE ticket_id = ANY($1) ORDER BY ticket_id, seq
+"""
 _MESSAGES = "SELECT id, author, body, created_at FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq"
 # Newest first. `after` pages move toward older ids, `before` pages toward newer ones;
 # both are keyset scans on (project_id, id), so page 1,000 costs what page 1 costs.
@@ -109,6 +116,20 @@ class TicketReads:
             for m in await conn.fetch(_MESSAGES, ticket_id)
         ]
         return self._record(row, key, messages)
+
+    async def many(self, conn: asyncpg.Connection, ticket_ids: list[UUID]) -> dict[UUID, TicketRecord]:
+        """Full tickets, messages included, for a batch of ids; erased ones are absent."""
+        rows = await conn.fetch(_MANY, ticket_ids)
+        threads: dict[UUID, list[asyncpg.Record]] = {}
+        for message in await conn.fetch(_MANY_MESSAGES, ticket_ids):
+            threads.setdefault(message["ticket_id"], []).append(message)
+        tickets = {}
+        for row in rows:
+            ticket_id = row["id"]
+            key = self._aggregates.keyring.unwrap(ticket_id, row["wrapped"])
+            messages = [_message(key, ticket_id, m) for m in threads.get(ticket_id, [])]
+            tickets[ticket_id] = self._record(row, key, messages)
+        return tickets
 
     async def page(
         self,
@@ -199,6 +220,12 @@ class TicketReads:
             first_response_at=row["first_response_at"],
             version=row["version"],
         )
+
+
+def _message(key: bytes, ticket_id: UUID, row: asyncpg.Record) -> MessageRecord:
+    return MessageRecord(
+        row["id"], Author(row["author"]), _open(key, ticket_id, "body", row["body"]), row["created_at"]
+    )
 
 
 def _sla(raw: dict[str, Any]) -> SlaSnapshot:

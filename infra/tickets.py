@@ -14,7 +14,7 @@ from domain.errors import FollowUpNotFoundError
 from domain.plans import Plan, sla_for
 from domain.ticket import Ticket
 from infra import event_store, idempotency
-from infra.aggregates import Aggregates
+from infra.aggregates import Aggregates, Loaded
 from infra.clock import Clock, new_id
 from infra.event_store import VersionConflict
 from infra.idempotency import FirstResponse, IdempotentRequest
@@ -62,6 +62,8 @@ class _Idempotency:
 _PLAN = "SELECT plan FROM projects WHERE id = $1"
 # The row lock queues writers to one ticket, so they rarely meet a version conflict.
 _LOCK_TICKET = "SELECT project_id FROM ticket_list WHERE id = $1 FOR UPDATE"
+_FORGET_KEY = "DELETE FROM data_keys WHERE key_id = $1"
+_FORGET_IDEMPOTENCY = "DELETE FROM idempotency_keys WHERE ticket_id = $1"
 
 
 class Tickets:
@@ -154,6 +156,29 @@ class Tickets:
             return False
         return recorded[-1]
 
+    async def erase(self, ticket_id: UUID) -> None:
+        """Erases one ticket: an `Erased` event, and in the same transaction its
+        idempotency records and its data key go, so nothing personal stays readable."""
+
+        async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
+            loaded = await self._lock_and_load(conn, None, ticket_id)
+            ticket: Ticket = loaded.aggregate
+            ticket.erase(actor=Actor.SUPPORT, at=self._clock.now())
+            await conn.execute(_FORGET_IDEMPOTENCY, ticket_id)
+            await conn.execute(_FORGET_KEY, ticket_id)
+            await self._save(conn, ticket, expected_version=loaded.version, key=None, once=None)
+            return ticket
+
+        await self._command(None, 200, run)
+
+    async def _lock_and_load(self, conn: asyncpg.Connection, scope: UUID | None, ticket_id: UUID) -> Loaded:
+        project_id = await conn.fetchval(_LOCK_TICKET, ticket_id)
+        if project_id is None or (scope is not None and project_id != scope):
+            raise TicketNotFound(str(ticket_id))
+        loaded = await self._aggregates.load(conn, ticket_id, with_personal=True)
+        assert loaded is not None, "a listed ticket always has events"
+        return loaded
+
     async def _change(
         self,
         scope: UUID | None,
@@ -163,11 +188,7 @@ class Tickets:
         status_code: int,
     ) -> Outcome:
         async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
-            project_id = await conn.fetchval(_LOCK_TICKET, ticket_id)
-            if project_id is None or (scope is not None and project_id != scope):
-                raise TicketNotFound(str(ticket_id))
-            loaded = await self._aggregates.load(conn, ticket_id, with_personal=True)
-            assert loaded is not None, "a listed ticket always has events"
+            loaded = await self._lock_and_load(conn, scope, ticket_id)
             ticket: Ticket = loaded.aggregate
             decide(ticket)
             await self._save(conn, ticket, expected_version=loaded.version, key=loaded.key, once=once)

@@ -13,9 +13,19 @@ from api.openapi import errors
 from api.presenters import queue_item, staff_ticket_out
 from api.reading import read_history, read_ticket
 from api.routes.tickets import IdempotencyKey, idempotent
-from api.schemas import SetStatusBody, StaffQueue, StaffReplyBody, StaffTicketOut, TicketEvents
+from api.schemas import (
+    ErasureBody,
+    ErasureOut,
+    SetStatusBody,
+    StaffQueue,
+    StaffReplyBody,
+    StaffTicketOut,
+    TicketEvents,
+)
 from domain.enums import Actor, Author, Priority
+from domain.ids import Prefix, format_id, parse_id
 from domain.plans import SlaTier
+from infra.erasure import erase
 from infra.services import Services
 from infra.ticket_reads import QueueFilter
 
@@ -23,7 +33,11 @@ TicketPath = FromPath[str]
 _BASE = "/v2/staff/support/tickets"
 
 
-@get("/queue", responses=errors(400, 401, 429, 503), summary="Open tickets of every project, in queue order")
+@get(
+    "/support/queue",
+    responses=errors(400, 401, 429, 503),
+    summary="Open tickets of every project, in queue order",
+)
 async def queue(
     state: State,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -52,7 +66,7 @@ async def queue(
     )
 
 
-@get("/tickets/{ticket_id:str}", responses=errors(400, 401, 404, 429, 503), summary="Retrieve any ticket")
+@get("/support/tickets/{ticket_id:str}", responses=errors(400, 401, 404, 429, 503), summary="Retrieve")
 async def get_ticket(
     ticket_id: TicketPath,
     state: State,
@@ -64,13 +78,13 @@ async def get_ticket(
     return staff_ticket_out(ticket, services.clock.now())
 
 
-@get("/tickets/{ticket_id:str}/events", responses=errors(401, 404, 429, 503), summary="A ticket's history")
+@get("/support/tickets/{ticket_id:str}/events", responses=errors(401, 404, 429, 503), summary="History")
 async def ticket_events(ticket_id: TicketPath, state: State) -> TicketEvents:
     return await read_history(state.services, validation.ticket_id(ticket_id), None, _BASE)
 
 
 @post(
-    "/tickets/{ticket_id:str}/messages",
+    "/support/tickets/{ticket_id:str}/messages",
     status_code=201,
     responses=errors(400, 401, 404, 409, 413, 429, 503),
     summary="Reply as the Zumik team, optionally moving the status",
@@ -105,9 +119,28 @@ async def set_status(ticket_id: TicketPath, data: JSONBody[SetStatusBody], state
     return staff_ticket_out(outcome.ticket, services.clock.now())
 
 
+@post(
+    "/projects/{project_id:str}/erasure",
+    status_code=200,
+    responses=errors(400, 401, 404, 429, 503),
+    summary="A deletion request: erase a project's tickets, or those of one contact email",
+)
+async def erasure(project_id: FromPath[str], data: JSONBody[ErasureBody], state: State) -> ErasureOut:
+    services: Services = state.services
+    project = parse_id(Prefix.PROJECT, project_id)
+    if project is None or not await services.projects.exists(project):
+        raise ApiError("resource_missing", "No such project.", param="project_id")
+    erased = await erase(services, project, validation.email(data.contact_email))
+    return ErasureOut(
+        project_id=project_id,
+        contact_email_matched=data.contact_email is not None,
+        tickets_erased=[format_id(Prefix.TICKET, t) for t in erased],
+    )
+
+
 staff_router = Router(
-    path="/v2/staff/support",
-    route_handlers=[queue, get_ticket, ticket_events, reply, set_status],
+    path="/v2/staff",
+    route_handlers=[queue, get_ticket, ticket_events, reply, set_status, erasure],
     guards=[auth.staff_only],
     tags=["team"],
 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -9,11 +10,12 @@ from litestar import Request, Response, Router, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from api import auth, validation
 from api.errors import ApiError
 from api.openapi import errors
-from api.presenters import list_item, ticket_out
+from api.presenters import export_line, list_item, ticket_out
 from api.reading import read_history, read_ticket
 from api.schemas import OpenTicketBody, ReplyBody, SetStatusBody, TicketEvents, TicketList, TicketOut
 from domain.enums import Actor, Author, Priority, Status
@@ -156,9 +158,33 @@ async def set_status(
     return ticket_out(outcome.ticket, services.clock.now())
 
 
+@get(
+    "/export",
+    media_type="application/x-ndjson",
+    responses=errors(400, 401, 429, 503),
+    summary="Every ticket of the project, one JSON line each, resumable with ?after=<ticket id>",
+)
+async def export(
+    project_id: ProjectId,
+    state: State,
+    after: Annotated[
+        str | None, QueryParameter(description="Resume after this ticket id (the last line's)")
+    ] = None,
+) -> Stream:
+    services: Services = state.services
+    start = validation.cursor(after, "after")
+    now = services.clock.now()
+
+    async def lines() -> AsyncIterator[bytes]:
+        async for item in services.export.tickets(project_id, start):
+            yield export_line(item, now)
+
+    return Stream(lines(), media_type="application/x-ndjson")
+
+
 customer_router = Router(
     path="/v2/support",
-    route_handlers=[open_ticket, list_tickets, get_ticket, ticket_events, reply, set_status],
+    route_handlers=[open_ticket, list_tickets, get_ticket, ticket_events, reply, set_status, export],
     dependencies={"project_id": Provide(auth.project_id)},
     tags=["tickets"],
 )
