@@ -5,6 +5,7 @@ from uuid import UUID
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from api.errors import ApiError
@@ -41,9 +42,12 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], kind: st
     return principal
 
 
-async def project_id(request: Request[Any, Any, Any]) -> UUID:
-    """The project a customer key speaks for."""
-    principal = await _authenticate(request, "project")
+async def project_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The project a customer key speaks for, with its current plan."""
+    return await _authenticate(request, "project")
+
+
+async def project_id(principal: NamedDependency[Principal]) -> UUID:
     assert principal.project_id is not None
     return principal.project_id
 

@@ -8,6 +8,9 @@ from uuid import UUID
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 _LENGTH = 26  # ceil(128 / 5)
+# Ids are printed on every line of every list: two characters (10 bits) per lookup.
+_PAIRS = [_ALPHABET[i >> 5] + _ALPHABET[i & 31] for i in range(1024)]
+_SHIFTS = range(120, -1, -10)
 
 
 class Prefix(StrEnum):
@@ -15,6 +18,9 @@ class Prefix(StrEnum):
     MESSAGE = "spm"
     PROJECT = "prj"
     EVENT = "evt"
+
+
+_HEADS = {prefix: f"{prefix.value}_" for prefix in Prefix}
 
 
 def uuid7(unix_ms: int, random: bytes) -> UUID:
@@ -27,11 +33,7 @@ def uuid7(unix_ms: int, random: bytes) -> UUID:
 
 def format_id(prefix: Prefix, value: UUID) -> str:
     number = value.int
-    chars = []
-    for _ in range(_LENGTH):
-        chars.append(_ALPHABET[number & 31])
-        number >>= 5
-    return f"{prefix}_{''.join(reversed(chars))}"
+    return _HEADS[prefix] + "".join([_PAIRS[(number >> shift) & 1023] for shift in _SHIFTS])
 
 
 def parse_id(prefix: Prefix, text: str) -> UUID | None:

@@ -9,11 +9,17 @@ import asyncpg
 
 from infra.codec import Codec, DomainEvent
 from infra.crypto import KeyRing, KeyUnavailableError
-from infra.event_store import NewEvent, RecordedEvent, read_stream
+from infra.event_store import COLUMNS, NewEvent, RecordedEvent, read_stream
 from infra.sealing import open_fields, pack, seal_fields, unpack
 from projections.change import Change
 
 _GET_KEY = "SELECT wrapped FROM data_keys WHERE key_id = $1"
+# The stream and its key in one round trip: every write starts with this read.
+_STREAM_WITH_KEY = f"""
+SELECT {", ".join(f"e.{c}" for c in COLUMNS)}, k.wrapped
+FROM events e LEFT JOIN data_keys k ON k.key_id = e.stream_id
+WHERE e.stream_id = $1 AND e.version <= $2 ORDER BY e.version
+"""
 _PUT_KEY = "INSERT INTO data_keys (key_id, tenant_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)"
 
 
@@ -108,10 +114,15 @@ class Aggregates:
     ) -> Loaded | None:
         """Replays a stream into its aggregate. Personal fields stay None unless asked
         for (or once erased): deciding a command never needs them."""
-        recorded = await read_stream(conn, stream_id, to_version=to_version)
+        if with_personal:
+            rows = await conn.fetch(_STREAM_WITH_KEY, stream_id, to_version)
+            wrapped = rows[0]["wrapped"] if rows else None
+            recorded = [RecordedEvent(*row[:-1]) for row in rows]
+            key = None if wrapped is None else self.keyring.unwrap(stream_id, wrapped)
+        else:
+            recorded, key = await read_stream(conn, stream_id, to_version=to_version), None
         if not recorded:
             return None
-        key = await self.data_key(conn, stream_id) if with_personal else None
         aggregate: Any = None
         for row in recorded:
             aggregate = self.decode(row, key).mutate(aggregate)

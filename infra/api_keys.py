@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.plans import Plan
 from infra.clock import new_id
 
 _PREFIX_CHARS = 12
@@ -15,7 +16,11 @@ _INSERT = """
 INSERT INTO api_keys (id, prefix, secret_hash, kind, project_id, name) VALUES ($1, $2, $3, $4, $5, $6)
 """
 _REVOKE = "UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL"
-_LOOKUP = "SELECT kind, project_id FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL"
+# The plan comes along: opening a ticket needs it, and this read happens anyway.
+_LOOKUP = """
+SELECT k.kind, k.project_id, p.plan FROM api_keys k LEFT JOIN projects p ON p.id = k.project_id
+WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
+"""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Principal:
 
     kind: str  # "project" | "staff"
     project_id: UUID | None
+    plan: Plan | None = None
 
 
 def digest(secret: str) -> bytes:
@@ -46,4 +52,6 @@ async def revoke(conn: asyncpg.Connection, prefix: str) -> bool:
 
 async def authenticate(conn: asyncpg.Connection, secret: str) -> Principal | None:
     row = await conn.fetchrow(_LOOKUP, digest(secret))
-    return None if row is None else Principal(row["kind"], row["project_id"])
+    if row is None:
+        return None
+    return Principal(row["kind"], row["project_id"], Plan(row["plan"]) if row["plan"] else None)

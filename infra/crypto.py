@@ -39,18 +39,10 @@ class KeyRing:
     def new_data_key(self, key_id: UUID) -> tuple[bytes, bytes]:
         """A fresh data key and its wrapped form, bound to `key_id`."""
         key = AESGCM.generate_key(bit_length=256)
-        return key, _seal(self._kek, key, key_id.bytes)
+        return key, seal_with(self._kek, key, key_id.bytes)
 
     def unwrap(self, key_id: UUID, wrapped: bytes) -> bytes:
-        return _open(self._kek, wrapped, key_id.bytes)
-
-
-def seal(key: bytes, plaintext: str, aad: bytes) -> bytes:
-    return _seal(AESGCM(key), plaintext.encode(), aad)
-
-
-def unseal(key: bytes, sealed: bytes, aad: bytes) -> str:
-    return _open(AESGCM(key), sealed, aad).decode()
+        return open_sealed(self._kek, wrapped, key_id.bytes)
 
 
 def field_aad(stream_id: UUID, field: str) -> bytes:
@@ -59,12 +51,12 @@ def field_aad(stream_id: UUID, field: str) -> bytes:
     return stream_id.bytes + field.encode()
 
 
-def _seal(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+def seal_with(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(_NONCE)
     return nonce + cipher.encrypt(nonce, plaintext, aad)
 
 
-def _open(cipher: AESGCM, sealed: bytes, aad: bytes) -> bytes:
+def open_sealed(cipher: AESGCM, sealed: bytes, aad: bytes) -> bytes:
     try:
         return cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
     except InvalidTag:

@@ -6,7 +6,7 @@ import asyncpg
 import structlog
 
 from infra.crypto import KeyUnavailableError
-from infra.sealing import open_value
+from infra.sealing import Opener
 from infra.services import Services
 
 log = structlog.get_logger()
@@ -38,8 +38,8 @@ async def erase(services: Services, project_id: UUID, contact_email: str | None 
 
 def _same_email(services: Services, row: asyncpg.Record, wanted: str) -> bool:
     try:
-        key = services.keyring.unwrap(row["id"], row["wrapped"])
-        email = open_value(key, row["id"], "contact_email", row["contact_email"])
+        opener = Opener(services.keyring.unwrap(row["id"], row["wrapped"]), row["id"])
+        email = opener.open("contact_email", row["contact_email"])
     except KeyUnavailableError:
         return False
     return email is not None and email.casefold() == wanted.casefold()

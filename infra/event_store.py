@@ -39,7 +39,20 @@ class RecordedEvent:
 
 
 _APPEND = "SELECT append_events($1, $2, $3, $4, $5, $6, $7, $8)"
-_COLUMNS = "position, tenant_id, stream_id, version, type, recorded_at, payload, pii, key_id, metadata"
+# In RecordedEvent's field order.
+COLUMNS = (
+    "position",
+    "tenant_id",
+    "stream_id",
+    "version",
+    "type",
+    "recorded_at",
+    "payload",
+    "pii",
+    "key_id",
+    "metadata",
+)
+_COLUMNS = ", ".join(COLUMNS)
 _READ_STREAM = f"""
 SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version <= $2 ORDER BY version
 """
@@ -65,23 +78,31 @@ async def append(
     until commit, so everything before it runs without the lock."""
     try:
         position: int = await conn.fetchval(
-            _APPEND,
-            tenant_id,
-            stream_id,
-            expected_version,
-            [e.type for e in events],
-            [e.payload for e in events],
-            [e.pii for e in events],
-            [e.key_id for e in events],
-            [e.metadata for e in events],
+            _APPEND, tenant_id, stream_id, expected_version, *append_arguments(events)
         )
-    except asyncpg.UniqueViolationError as error:
-        raise VersionConflict(str(stream_id)) from error
     except asyncpg.PostgresError as error:
-        if error.sqlstate == _CONFLICT:
-            raise VersionConflict(str(stream_id)) from error
-        raise
+        raise conflict_from(error, stream_id) from error
     return position
+
+
+def append_arguments(events: Sequence[NewEvent]) -> tuple[list[Any], ...]:
+    """The column arrays `append_events()` takes, for callers that call it inside a
+    larger statement."""
+    return (
+        [e.type for e in events],
+        [e.payload for e in events],
+        [e.pii for e in events],
+        [e.key_id for e in events],
+        [e.metadata for e in events],
+    )
+
+
+def conflict_from(error: asyncpg.PostgresError, stream_id: UUID) -> Exception:
+    """A version conflict for what append_events() reports as one; the error itself otherwise."""
+    if isinstance(error, asyncpg.UniqueViolationError) or error.sqlstate == _CONFLICT:
+        return VersionConflict(str(stream_id))
+    unrelated: Exception = error
+    return unrelated
 
 
 async def read_stream(

@@ -4,8 +4,9 @@ from collections.abc import Mapping
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from infra.crypto import field_aad, seal, unseal
+from infra.crypto import field_aad, open_sealed, seal_with
 
 # Each personal field is sealed on its own, so a view can copy one field's
 # ciphertext (a subject, a body) out of an event without ever opening it.
@@ -16,17 +17,16 @@ _decoder = msgspec.msgpack.Decoder(dict[str, bytes | None])
 
 
 def seal_fields(key: bytes, stream_id: UUID, values: Mapping[str, str | None]) -> SealedFields:
+    cipher = AESGCM(key)
     return {
-        name: None if value is None else seal(key, value, field_aad(stream_id, name))
+        name: None if value is None else seal_with(cipher, value.encode(), field_aad(stream_id, name))
         for name, value in values.items()
     }
 
 
 def open_fields(key: bytes, stream_id: UUID, sealed: Mapping[str, bytes | None]) -> dict[str, str | None]:
-    return {
-        name: None if blob is None else unseal(key, blob, field_aad(stream_id, name))
-        for name, blob in sealed.items()
-    }
+    opener = Opener(key, stream_id)
+    return {name: opener.open(name, blob) for name, blob in sealed.items()}
 
 
 def pack(sealed: SealedFields) -> bytes:
@@ -37,5 +37,14 @@ def unpack(blob: bytes) -> SealedFields:
     return _decoder.decode(blob)
 
 
-def open_value(key: bytes, stream_id: UUID, name: str, blob: bytes | None) -> str | None:
-    return None if blob is None else unseal(key, blob, field_aad(stream_id, name))
+class Opener:
+    """Opens one stream's sealed fields, building its cipher once for all of them."""
+
+    def __init__(self, key: bytes, stream_id: UUID) -> None:
+        self._cipher = AESGCM(key)
+        self._stream_id = stream_id
+
+    def open(self, name: str, blob: bytes | None) -> str | None:
+        if blob is None:
+            return None
+        return open_sealed(self._cipher, blob, field_aad(self._stream_id, name)).decode()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from domain.enums import Author, Priority, Status
 from domain.plans import Plan, SlaSnapshot, SlaTier
 from domain.ticket import Ticket
 from infra.aggregates import Aggregates
-from infra.sealing import open_value as _open
+from infra.sealing import Opener
 from infra.ticket_records import MessageRecord, TicketRecord
 
 
@@ -49,35 +50,38 @@ class Page:
     has_more: bool
 
 
+# The data key by a scalar subquery: one index probe per row returned, where a join
+# invites the planner to merge-join the whole key table.
 _TICKET_COLUMNS = """t.id, t.project_id, t.subject, t.contact_email, t.priority, t.status, t.plan, t.sla,
-    t.follow_up_of, t.message_count, t.first_response_at, t.created_at, t.updated_at, t.version, k.wrapped"""
+    t.follow_up_of, t.message_count, t.first_response_at, t.created_at, t.updated_at, t.version,
+    (SELECT k.wrapped FROM data_keys k WHERE k.key_id = t.id) AS wrapped"""
+# One round trip for a whole ticket: the thread comes as an array of rows.
 _GET = f"""
-SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id WHERE t.id = $1
+SELECT {_TICKET_COLUMNS},
+    ARRAY(SELECT ROW(m.id, m.author, m.body, m.created_at) FROM ticket_messages m
+          WHERE m.ticket_id = t.id ORDER BY m.seq) AS messages
+FROM ticket_list t WHERE t.id = $1
 """
-_MANY = f"""
-SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id WHERE t.id = ANY($1)
-"""
+_MANY = f"SELECT {_TICKET_COLUMNS} FROM ticket_list t WHERE t.id = ANY($1)"
 _MANY_MESSAGES = """
 SELECT ticket_id, id, author, body, created_at FROM ticket_messages
 WHERE ticket_id = ANY($1) ORDER BY ticket_id, seq
 """
-_MESSAGES = "SELECT id, author, body, created_at FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq"
 # Newest first. `after` pages move toward older ids, `before` pages toward newer ones;
 # both are keyset scans on (project_id, id), so page 1,000 costs what page 1 costs.
-_PAGE = """
-SELECT {columns} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id
-WHERE t.project_id = $1
-  AND ($2::text IS NULL OR t.status = $2)
-  AND ($3::text IS NULL OR t.priority = $3)
-  AND ($4::uuid IS NULL OR t.id {cmp} $4)
-ORDER BY t.id {order}
-LIMIT $5
-"""
+# Only the conditions asked for are in the text: a generic plan for "$n IS NULL OR
+# t.id < $n" cannot use the index bound and walks every newer row.
+_PAGE_CONDITIONS = {
+    "status": "t.status = ${}",
+    "priority": "t.priority = ${}",
+    "after": "t.id < ${}",
+    "before": "t.id > ${}",
+}
 # The team's queue: open tickets of every project, in queue order (see domain.queue),
 # then the earliest due time (none last), then the oldest. Keyset on that whole key.
 _QUEUE_KEY = "(t.queue_rank, coalesce(t.first_response_due_at, 'infinity'), t.id)"
 _QUEUE = f"""
-SELECT {_TICKET_COLUMNS} FROM ticket_list t JOIN data_keys k ON k.key_id = t.id
+SELECT {_TICKET_COLUMNS} FROM ticket_list t
 WHERE t.status = 'open'
   AND ($1::text IS NULL OR t.sla_tier = $1)
   AND ($2::text IS NULL OR t.priority = $2)
@@ -96,8 +100,15 @@ _QUEUE_CURSOR = (
     "SELECT queue_rank, coalesce(first_response_due_at, 'infinity'), id FROM ticket_list WHERE id = $1"
 )
 
-_PAGE_AFTER = _PAGE.format(columns=_TICKET_COLUMNS, cmp="<", order="DESC")
-_PAGE_BEFORE = _PAGE.format(columns=_TICKET_COLUMNS, cmp=">", order="ASC")
+
+@functools.cache
+def _page_query(conditions: tuple[str, ...]) -> str:
+    where = " AND ".join(
+        ["t.project_id = $1", *(_PAGE_CONDITIONS[c].format(n) for n, c in enumerate(conditions, start=2))]
+    )
+    order = "ASC" if "before" in conditions else "DESC"
+    limit = f"${len(conditions) + 2}"
+    return f"SELECT {_TICKET_COLUMNS} FROM ticket_list t WHERE {where} ORDER BY t.id {order} LIMIT {limit}"
 
 
 class TicketReads:
@@ -108,14 +119,11 @@ class TicketReads:
         row = await conn.fetchrow(_GET, ticket_id)
         if row is None or (scope is not None and row["project_id"] != scope):
             raise TicketNotFound(str(ticket_id))
-        key = self._aggregates.keyring.unwrap(ticket_id, row["wrapped"])
+        opener = self._opener(row)
         messages = [
-            MessageRecord(
-                m["id"], Author(m["author"]), _open(key, ticket_id, "body", m["body"]), m["created_at"]
-            )
-            for m in await conn.fetch(_MESSAGES, ticket_id)
+            MessageRecord(m[0], Author(m[1]), opener.open("body", m[2]), m[3]) for m in row["messages"]
         ]
-        return self._record(row, key, messages)
+        return self._record(row, opener, messages)
 
     async def many(self, conn: asyncpg.Connection, ticket_ids: list[UUID]) -> dict[UUID, TicketRecord]:
         """Full tickets, messages included, for a batch of ids; erased ones are absent."""
@@ -125,10 +133,12 @@ class TicketReads:
             threads.setdefault(message["ticket_id"], []).append(message)
         tickets = {}
         for row in rows:
-            ticket_id = row["id"]
-            key = self._aggregates.keyring.unwrap(ticket_id, row["wrapped"])
-            messages = [_message(key, ticket_id, m) for m in threads.get(ticket_id, [])]
-            tickets[ticket_id] = self._record(row, key, messages)
+            opener = self._opener(row)
+            messages = [
+                MessageRecord(m["id"], Author(m["author"]), opener.open("body", m["body"]), m["created_at"])
+                for m in threads.get(row["id"], [])
+            ]
+            tickets[row["id"]] = self._record(row, opener, messages)
         return tickets
 
     async def page(
@@ -140,22 +150,23 @@ class TicketReads:
         starting_after: UUID | None = None,
         ending_before: UUID | None = None,
     ) -> Page:
-        backwards = ending_before is not None
-        query = _PAGE_BEFORE if backwards else _PAGE_AFTER
-        cursor = ending_before if backwards else starting_after
-        rows = await conn.fetch(query, where.project_id, where.status, where.priority, cursor, limit + 1)
-        return self._page(rows, limit, backwards)
+        given = {
+            "status": where.status,
+            "priority": where.priority,
+            "after": starting_after,
+            "before": ending_before,
+        }
+        conditions = tuple(name for name, value in given.items() if value is not None)
+        arguments = [given[name] for name in conditions]
+        rows = await conn.fetch(_page_query(conditions), where.project_id, *arguments, limit + 1)
+        return self._page(rows, limit, backwards=ending_before is not None)
 
     def _page(self, rows: list[asyncpg.Record], limit: int, backwards: bool) -> Page:
         has_more = len(rows) > limit
         rows = rows[:limit]
         if backwards:
             rows.reverse()
-        items = []
-        for row in rows:
-            key = self._aggregates.keyring.unwrap(row["id"], row["wrapped"])
-            items.append(self._record(row, key, None))
-        return Page(items, has_more)
+        return Page([self._record(row, self._opener(row), None) for row in rows], has_more)
 
     async def queue(
         self,
@@ -201,17 +212,22 @@ class TicketReads:
             raise OutOfHistory("The ticket did not exist yet at that time.", "as_of")
         return await self.at_version(conn, ticket_id, version, scope)
 
-    def _record(self, row: asyncpg.Record, key: bytes, messages: list[MessageRecord] | None) -> TicketRecord:
+    def _opener(self, row: asyncpg.Record) -> Opener:
         ticket_id = row["id"]
+        return Opener(self._aggregates.keyring.unwrap(ticket_id, row["wrapped"]), ticket_id)
+
+    def _record(
+        self, row: asyncpg.Record, opener: Opener, messages: list[MessageRecord] | None
+    ) -> TicketRecord:
         return TicketRecord(
-            id=ticket_id,
+            id=row["id"],
             project_id=row["project_id"],
-            subject=_open(key, ticket_id, "subject", row["subject"]),
+            subject=opener.open("subject", row["subject"]),
             priority=Priority(row["priority"]),
             status=Status(row["status"]),
             plan=Plan(row["plan"]),
             sla=_sla(row["sla"]),
-            contact_email=_open(key, ticket_id, "contact_email", row["contact_email"]),
+            contact_email=opener.open("contact_email", row["contact_email"]),
             follow_up_of=row["follow_up_of"],
             message_count=row["message_count"],
             messages=messages,
@@ -220,12 +236,6 @@ class TicketReads:
             first_response_at=row["first_response_at"],
             version=row["version"],
         )
-
-
-def _message(key: bytes, ticket_id: UUID, row: asyncpg.Record) -> MessageRecord:
-    return MessageRecord(
-        row["id"], Author(row["author"]), _open(key, ticket_id, "body", row["body"]), row["created_at"]
-    )
 
 
 def _sla(raw: dict[str, Any]) -> SlaSnapshot:

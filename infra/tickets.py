@@ -13,8 +13,8 @@ from domain.enums import Actor, Author, Priority, Status
 from domain.errors import FollowUpNotFoundError
 from domain.plans import Plan, sla_for
 from domain.ticket import Ticket
-from infra import event_store, idempotency
-from infra.aggregates import Aggregates, Loaded
+from infra import event_store, idempotency, ticket_writes
+from infra.aggregates import Aggregates
 from infra.clock import Clock, new_id
 from infra.event_store import VersionConflict
 from infra.idempotency import FirstResponse, IdempotentRequest
@@ -60,15 +60,17 @@ class _Idempotency:
 
 
 _PLAN = "SELECT plan FROM projects WHERE id = $1"
-# The row lock queues writers to one ticket, so they rarely meet a version conflict.
-_LOCK_TICKET = "SELECT project_id FROM ticket_list WHERE id = $1 FOR UPDATE"
+# After a first conflict, writers queue on the ticket's row lock: a busy ticket then
+# costs waiting, never a lost write or an endless retry.
+_LOCK_TICKET = "SELECT 1 FROM ticket_list WHERE id = $1 FOR UPDATE"
 _FORGET_KEY = "DELETE FROM data_keys WHERE key_id = $1"
 _FORGET_IDEMPOTENCY = "DELETE FROM idempotency_keys WHERE ticket_id = $1"
 
 
 class Tickets:
-    """Ticket commands: one transaction each, holding the append, the inline views
-    and the idempotency record, so all of them commit or none does.
+    """Ticket commands. Each commits its events, inline views and idempotency record
+    together or not at all: one statement when it can (see ticket_writes), one
+    transaction when it needs an idempotency record or the ticket's row lock.
 
     `scope` is the caller's project, or None for the Zumik team, who see every project."""
 
@@ -87,10 +89,16 @@ class Tickets:
         self._calendar = calendar
 
     async def open(
-        self, project_id: UUID, command: OpenTicket, request: IdempotentRequest | None = None
+        self,
+        project_id: UUID,
+        command: OpenTicket,
+        request: IdempotentRequest | None = None,
+        plan: Plan | None = None,
     ) -> Outcome:
-        async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
-            plan = Plan(await conn.fetchval(_PLAN, project_id))
+        """Opens a ticket; `plan` saves a lookup when the caller already read the project's plan."""
+
+        async def run(conn: asyncpg.Connection, pessimistic: bool) -> Ticket:
+            current_plan = plan or Plan(await conn.fetchval(_PLAN, project_id))
             previous = None
             if command.follow_up_of is not None:
                 previous = await self._load_other(conn, command.follow_up_of, project_id)
@@ -103,14 +111,17 @@ class Tickets:
                 message_id=new_id(self._clock),
                 priority=command.priority,
                 contact_email=command.contact_email,
-                plan=plan,
-                sla=sla_for(plan, command.priority, at, self._calendar),
+                plan=current_plan,
+                sla=sla_for(current_plan, command.priority, at, self._calendar),
                 at=at,
                 follow_up_of=previous,
             )
-            key = await self._aggregates.new_data_key(conn, ticket.id, project_id)
-            await self._save(conn, ticket, expected_version=0, key=key, once=once)
-            log.info("ticket.opened", ticket_id=str(ticket.id), project_id=str(project_id), plan=plan)
+            key, wrapped = self._aggregates.keyring.new_data_key(ticket.id)
+            rows, changes = self._aggregates.encode(ticket.collect_events(), tenant_id=project_id, key=key)
+            await ticket_writes.write_opened(
+                conn, ticket, wrapped, self._aggregates.keyring.kek_id, rows, changes[0]
+            )
+            log.info("ticket.opened", ticket_id=str(ticket.id), project_id=str(project_id), plan=current_plan)
             return ticket
 
         once = _Idempotency(project_id, request, 201) if request else None
@@ -157,27 +168,23 @@ class Tickets:
         return recorded[-1]
 
     async def erase(self, ticket_id: UUID) -> None:
-        """Erases one ticket: an `Erased` event, and in the same transaction its
-        idempotency records and its data key go, so nothing personal stays readable."""
-
-        async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
-            loaded = await self._lock_and_load(conn, None, ticket_id)
-            ticket: Ticket = loaded.aggregate
+        """Erases one ticket: an `Erased` event, its view rows, its idempotency records
+        and its data key go in one transaction, so nothing personal stays readable."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(_LOCK_TICKET, ticket_id)
+            ticket, _ = await self._load(conn, None, ticket_id)
+            expected = ticket.version
             ticket.erase(actor=Actor.SUPPORT, at=self._clock.now())
             await conn.execute(_FORGET_IDEMPOTENCY, ticket_id)
             await conn.execute(_FORGET_KEY, ticket_id)
-            await self._save(conn, ticket, expected_version=loaded.version, key=None, once=None)
-            return ticket
-
-        await self._command(None, 200, run)
-
-    async def _lock_and_load(self, conn: asyncpg.Connection, scope: UUID | None, ticket_id: UUID) -> Loaded:
-        project_id = await conn.fetchval(_LOCK_TICKET, ticket_id)
-        if project_id is None or (scope is not None and project_id != scope):
-            raise TicketNotFound(str(ticket_id))
-        loaded = await self._aggregates.load(conn, ticket_id, with_personal=True)
-        assert loaded is not None, "a listed ticket always has events"
-        return loaded
+            rows, changes = self._aggregates.encode(
+                ticket.collect_events(), tenant_id=ticket.project_id, key=None
+            )
+            for change in changes:
+                await ticket_views.apply(conn, change)
+            await event_store.append(
+                conn, tenant_id=ticket.project_id, stream_id=ticket_id, expected_version=expected, events=rows
+            )
 
     async def _change(
         self,
@@ -187,11 +194,16 @@ class Tickets:
         once: _Idempotency | None,
         status_code: int,
     ) -> Outcome:
-        async def run(conn: asyncpg.Connection, once: _Idempotency | None) -> Ticket:
-            loaded = await self._lock_and_load(conn, scope, ticket_id)
-            ticket: Ticket = loaded.aggregate
+        async def run(conn: asyncpg.Connection, pessimistic: bool) -> Ticket:
+            if pessimistic:
+                await conn.execute(_LOCK_TICKET, ticket_id)
+            ticket, key = await self._load(conn, scope, ticket_id)
+            expected = ticket.version
             decide(ticket)
-            await self._save(conn, ticket, expected_version=loaded.version, key=loaded.key, once=once)
+            pending = ticket.collect_events()
+            if pending:
+                rows, changes = self._aggregates.encode(pending, tenant_id=ticket.project_id, key=key)
+                await ticket_writes.write_changed(conn, ticket, expected, rows, changes)
             return ticket
 
         return await self._command(once, status_code, run)
@@ -200,49 +212,48 @@ class Tickets:
         self,
         once: _Idempotency | None,
         status_code: int,
-        run: Callable[[asyncpg.Connection, _Idempotency | None], Awaitable[Ticket]],
+        run: Callable[[asyncpg.Connection, bool], Awaitable[Ticket]],
     ) -> Outcome:
-        for _attempt in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
+            pessimistic = attempt > 0
             async with self._pool.acquire() as conn:
                 try:
-                    async with conn.transaction():
-                        if once is not None:
-                            first = await idempotency.find(conn, once.namespace, once.request)
-                            if first is not None:
-                                return await self._replay(conn, first)
-                        ticket = await run(conn, once)
+                    if once is None and not pessimistic:
+                        ticket = await run(conn, False)  # one statement: atomic without a transaction
+                    else:
+                        async with conn.transaction():
+                            if once is not None:
+                                first = await idempotency.find(conn, once.namespace, once.request)
+                                if first is not None:
+                                    return await self._replay(conn, first)
+                            ticket = await run(conn, pessimistic)
+                            if once is not None:
+                                await self._remember(conn, once, ticket)
                     return Outcome(status_code, TicketRecord.from_aggregate(ticket))
                 except (VersionConflict, _Retry):
-                    log.info("ticket.write_retried")
+                    log.info("ticket.write_retried", attempt=attempt + 1)
         raise ConcurrentWrite()
 
-    async def _save(
-        self,
-        conn: asyncpg.Connection,
-        ticket: Ticket,
-        *,
-        expected_version: int,
-        key: bytes | None,
-        once: _Idempotency | None,
-    ) -> None:
-        pending = ticket.collect_events()
-        if once is not None:
-            response = FirstResponse(once.status_code, ticket.id, ticket.version)
-            if not await idempotency.record(conn, once.namespace, once.request, response):
-                raise _Retry()  # a twin request with this key won; the retry replays its answer
-        if not pending:
-            return
-        rows, changes = self._aggregates.encode(pending, tenant_id=ticket.project_id, key=key)
-        for change in changes:
-            await ticket_views.apply(conn, change)
-        # Last: the append holds the log's ordering lock until commit.
-        await event_store.append(
-            conn,
-            tenant_id=ticket.project_id,
-            stream_id=ticket.id,
-            expected_version=expected_version,
-            events=rows,
-        )
+    async def _remember(self, conn: asyncpg.Connection, once: _Idempotency, ticket: Ticket) -> None:
+        response = FirstResponse(once.status_code, ticket.id, ticket.version)
+        if not await idempotency.record(conn, once.namespace, once.request, response):
+            raise _Retry()  # a twin request with this key won; the retry replays its answer
+
+    async def _load(
+        self, conn: asyncpg.Connection, scope: UUID | None, ticket_id: UUID
+    ) -> tuple[Ticket, bytes | None]:
+        """The caller's ticket, with personal fields, and its data key."""
+        loaded = await self._aggregates.load(conn, ticket_id, with_personal=True)
+        if loaded is None:
+            raise TicketNotFound(str(ticket_id))
+        ticket = loaded.aggregate
+        if (
+            not isinstance(ticket, Ticket)
+            or ticket.erased
+            or (scope is not None and ticket.project_id != scope)
+        ):
+            raise TicketNotFound(str(ticket_id))
+        return ticket, loaded.key
 
     async def _replay(self, conn: asyncpg.Connection, first: FirstResponse) -> Outcome:
         ticket = await self._reads.at_version(conn, first.ticket_id, first.ticket_version)

@@ -20,6 +20,7 @@ from api.reading import read_history, read_ticket
 from api.schemas import OpenTicketBody, ReplyBody, SetStatusBody, TicketEvents, TicketList, TicketOut
 from domain.enums import Actor, Author, Priority, Status
 from domain.ids import Prefix, parse_id
+from infra.api_keys import Principal
 from infra.idempotency import IdempotentRequest, request_for
 from infra.services import Services
 from infra.ticket_reads import ListFilter
@@ -47,7 +48,7 @@ def idempotent(
 @post("/tickets", status_code=201, responses=_WRITE_ERRORS, summary="Open a ticket")
 async def open_ticket(
     data: JSONBody[OpenTicketBody],
-    project_id: ProjectId,
+    principal: NamedDependency[Principal],
     state: State,
     request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
@@ -65,8 +66,9 @@ async def open_ticket(
         contact_email=validation.email(data.contact_email),
         follow_up_of=follow_up_of,
     )
+    assert principal.project_id is not None
     outcome = await services.tickets.open(
-        project_id, command, idempotent(services, idempotency_key, request, data)
+        principal.project_id, command, idempotent(services, idempotency_key, request, data), principal.plan
     )
     return Response(ticket_out(outcome.ticket, services.clock.now()), status_code=outcome.status_code)
 
@@ -185,6 +187,6 @@ async def export(
 customer_router = Router(
     path="/v2/support",
     route_handlers=[open_ticket, list_tickets, get_ticket, ticket_events, reply, set_status, export],
-    dependencies={"project_id": Provide(auth.project_id)},
+    dependencies={"principal": Provide(auth.project_principal), "project_id": Provide(auth.project_id)},
     tags=["tickets"],
 )
