@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 import structlog
@@ -8,6 +9,7 @@ import structlog
 from infra.aggregates import change_of
 from infra.event_store import read_after
 from projections.registry import VIEWS, View
+from projections.ticket_fold import MESSAGE_COLUMNS, MESSAGE_TYPES, TICKET_COLUMNS, TICKET_TYPES, TicketFold
 
 log = structlog.get_logger()
 
@@ -40,13 +42,16 @@ async def rebuild(conn: asyncpg.Connection, views: Sequence[View], progress: Pro
         await _create_shadow(conn, views)
         await conn.execute(f"SET search_path = {SHADOW}, public")
         end = await conn.fetchval("SELECT coalesce(max(position), 0) FROM public.events")
+        folds = {view.name: view.fold() for view in views if view.fold is not None}
         position, applied = 0, 0
         while position < end:
             async with conn.transaction():
-                position, count = await _apply_batch(conn, views, position)
+                position, count = await _apply_batch(conn, views, position, folds)
             applied += count
             if progress:
                 progress(position, end)
+        for fold in folds.values():
+            await _write_fold(conn, fold)
         async with conn.transaction():
             applied += await _catch_up_and_swap(conn, views, position)
         log.info("projections.rebuilt", views=[v.name for v in views], events=applied)
@@ -64,15 +69,48 @@ async def _create_shadow(conn: asyncpg.Connection, views: Sequence[View]) -> Non
         await conn.execute(f"CREATE TABLE {SHADOW}.{table} (LIKE public.{table} INCLUDING ALL)")
 
 
-async def _apply_batch(conn: asyncpg.Connection, views: Sequence[View], position: int) -> tuple[int, int]:
+async def _apply_batch(
+    conn: asyncpg.Connection, views: Sequence[View], position: int, folds: dict[str, TicketFold] | None = None
+) -> tuple[int, int]:
+    """Applies the next batch of the log: in memory for views being folded, else row by row."""
+    folds = folds or {}
     batch = await read_after(conn, position, _BATCH)
     count = 0
     for recorded in batch:
         for view in views:
             if recorded.type in view.event_types:
-                await view.apply(conn, change_of(recorded))
+                fold = folds.get(view.name)
+                if fold is not None:
+                    fold.apply(change_of(recorded))
+                else:
+                    await view.apply(conn, change_of(recorded))
                 count += 1
+    for fold in folds.values():
+        await _insert(conn, "ticket_messages", MESSAGE_COLUMNS, MESSAGE_TYPES, fold.take_messages())
     return (batch[-1].position if batch else position), count
+
+
+async def _write_fold(conn: asyncpg.Connection, fold: TicketFold) -> None:
+    rows = fold.ticket_rows()
+    for start in range(0, len(rows), _BATCH):
+        await _insert(conn, "ticket_list", TICKET_COLUMNS, TICKET_TYPES, rows[start : start + _BATCH])
+    if fold.erased:
+        await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ANY($1)", fold.erased)
+
+
+async def _insert(
+    conn: asyncpg.Connection,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Many rows in one statement: one array per column, unnested on the server."""
+    if not rows:
+        return
+    arrays = [f"${n}::{kind}[]" for n, kind in enumerate(types, start=1)]
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(arrays)})"
+    await conn.execute(sql, *(list(column) for column in zip(*rows, strict=True)))
 
 
 async def _catch_up_and_swap(conn: asyncpg.Connection, views: Sequence[View], position: int) -> int:

@@ -7,6 +7,7 @@ import asyncpg
 
 from projections import projects, ticket_views
 from projections.change import Change
+from projections.ticket_fold import TicketFold
 
 Apply = Callable[[asyncpg.Connection, Change], Awaitable[None]]
 
@@ -21,6 +22,8 @@ class View:
     tables: tuple[str, ...]
     apply: Apply
     event_types: frozenset[str]
+    # Builds the whole view in memory for a full rebuild, when the view has one.
+    fold: type[TicketFold] | None = None
 
 
 VIEWS: dict[str, View] = {
@@ -34,6 +37,7 @@ VIEWS: dict[str, View] = {
             frozenset(
                 {"Opened", "MessageAppended", "StatusChanged", "Reopened", "FirstResponseBreached", "Erased"}
             ),
+            fold=TicketFold,
         ),
     )
 }

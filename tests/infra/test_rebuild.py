@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -44,3 +45,37 @@ async def test_a_rebuilt_view_equals_the_inline_one_row_for_row(
     assert applied > 0 and steps and steps[-1][0] == steps[-1][1]
     assert rebuilt == inline
     assert len(inline["ticket_messages"]) >= 15
+
+
+async def test_a_rebuild_during_traffic_ends_equal_to_the_inline_views(
+    services: Services, pool: asyncpg.Pool
+) -> None:
+    project, _ = await services.projects.create("Busy", Plan.BASE)
+    tickets = [
+        (await services.tickets.open(project.id, OpenTicket(subject="s", body="b"))).ticket.id
+        for _ in range(20)
+    ]
+
+    async def traffic() -> int:
+        written = 0
+        for round_ in range(10):
+            for ticket_id in tickets:
+                await services.tickets.reply(project.id, ticket_id, body=f"r{round_}", author=Author.CUSTOMER)
+                written += 1
+            await services.tickets.open(project.id, OpenTicket(subject=f"new {round_}", body="b"))
+        return written
+
+    async def rebuild_once() -> int:
+        async with pool.acquire() as conn:
+            return await rebuild(conn, views_named([]))
+
+    written, _ = await asyncio.gather(traffic(), rebuild_once())
+
+    async with pool.acquire() as conn:
+        live = await snapshot(conn)
+        await rebuild(conn, views_named([]))
+        again = await snapshot(conn)
+        counts = await conn.fetch("SELECT message_count FROM ticket_list WHERE id = ANY($1)", tickets)
+    assert written == 200
+    assert [r["message_count"] for r in counts] == [11] * 20, "no write was lost to the swap"
+    assert live == again
