@@ -24,6 +24,28 @@ class Message:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class TicketState:
+    """A ticket's state at a version, as kept beside the log (a snapshot): enough to
+    decide the next command without replaying every event."""
+
+    id: UUID
+    version: int
+    project_id: UUID
+    subject: str | None
+    priority: Priority
+    contact_email: str | None
+    plan: Plan
+    sla: SlaSnapshot
+    follow_up_of: UUID | None
+    status: Status
+    messages: list[Message]
+    opened_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    breached_at: datetime | None
+
+
 class Ticket(Aggregate):
     """A support ticket. Personal fields (subject, contact_email, bodies) are None
     when they were not unsealed for this read, or after erasure."""
@@ -113,6 +135,28 @@ class Ticket(Aggregate):
             follow_up_of=follow_up_of.id if follow_up_of else None,
             at=at,
         )
+
+    @classmethod
+    def restore(cls, state: TicketState) -> Ticket:
+        """The ticket as it stood at `state.version`; new events follow from there."""
+        ticket = cls.__new__(cls)
+        ticket.__base_init__(state.id, state.version, state.opened_at)
+        ticket.modified_on = state.updated_at
+        ticket.project_id = state.project_id
+        ticket.subject = state.subject
+        ticket.priority = state.priority
+        ticket.contact_email = state.contact_email
+        ticket.plan = state.plan
+        ticket.sla = state.sla
+        ticket.follow_up_of = state.follow_up_of
+        ticket.status = state.status
+        ticket.messages = list(state.messages)
+        ticket.opened_at = state.opened_at
+        ticket.updated_at = state.updated_at
+        ticket.first_response_at = state.first_response_at
+        ticket.breached_at = state.breached_at
+        ticket.erased = False  # erased tickets keep no state to restore from
+        return ticket
 
     @event(Opened)
     def __init__(

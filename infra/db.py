@@ -44,9 +44,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's reset query (RESET ALL, UNLISTEN *, ...): one round
+    trip saved on every release. Safe because nothing here leaves session state behind:
+    transactions end in their context managers (asyncpg still rolls back a stray one),
+    and the two users of session state, migrate and rebuild, undo it themselves."""
+
+
 async def create_pool(dsn: str, *, size: int = 10) -> asyncpg.Pool:
     # min_size=0: no connection at start, so a process whose database is down still
     # starts, answers /readyz with 503, and recovers by itself when the server is back.
-    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=size, init=_init_connection, timeout=5)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=0, max_size=size, init=_init_connection, reset=_keep_session, timeout=5
+    )
     assert pool is not None
     return pool

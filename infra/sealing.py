@@ -41,6 +41,7 @@ class Opener:
     """Opens one stream's sealed fields, building its cipher once for all of them."""
 
     def __init__(self, key: bytes, stream_id: UUID) -> None:
+        self.key = key
         self._cipher = AESGCM(key)
         self._stream_id = stream_id
 

@@ -54,6 +54,7 @@ class Page:
 # invites the planner to merge-join the whole key table.
 _TICKET_COLUMNS = """t.id, t.project_id, t.subject, t.contact_email, t.priority, t.status, t.plan, t.sla,
     t.follow_up_of, t.message_count, t.first_response_at, t.created_at, t.updated_at, t.version,
+    t.breached_at,
     (SELECT k.wrapped FROM data_keys k WHERE k.key_id = t.id) AS wrapped"""
 # One round trip for a whole ticket: the thread comes as an array of rows.
 _GET = f"""
@@ -62,6 +63,9 @@ SELECT {_TICKET_COLUMNS},
           WHERE m.ticket_id = t.id ORDER BY m.seq) AS messages
 FROM ticket_list t WHERE t.id = $1
 """
+# Lock first, read after: a locking read that waited would return the new row but
+# a thread array from its older snapshot.
+_LOCK = "SELECT 1 FROM ticket_list WHERE id = $1 FOR UPDATE"
 _MANY = f"SELECT {_TICKET_COLUMNS} FROM ticket_list t WHERE t.id = ANY($1)"
 _MANY_MESSAGES = """
 SELECT ticket_id, id, author, body, created_at FROM ticket_messages
@@ -116,6 +120,14 @@ class TicketReads:
         self._aggregates = aggregates
 
     async def get(self, conn: asyncpg.Connection, ticket_id: UUID, scope: UUID | None) -> TicketRecord:
+        return (await self.current(conn, ticket_id, scope))[0]
+
+    async def current(
+        self, conn: asyncpg.Connection, ticket_id: UUID, scope: UUID | None, *, lock: bool = False
+    ) -> tuple[TicketRecord, bytes]:
+        """The whole ticket as it stands, and its data key; `lock` holds its row until commit."""
+        if lock:
+            await conn.execute(_LOCK, ticket_id)
         row = await conn.fetchrow(_GET, ticket_id)
         if row is None or (scope is not None and row["project_id"] != scope):
             raise TicketNotFound(str(ticket_id))
@@ -123,7 +135,7 @@ class TicketReads:
         messages = [
             MessageRecord(m[0], Author(m[1]), opener.open("body", m[2]), m[3]) for m in row["messages"]
         ]
-        return self._record(row, opener, messages)
+        return self._record(row, opener, messages), opener.key
 
     async def many(self, conn: asyncpg.Connection, ticket_ids: list[UUID]) -> dict[UUID, TicketRecord]:
         """Full tickets, messages included, for a batch of ids; erased ones are absent."""
@@ -235,6 +247,7 @@ class TicketReads:
             updated_at=row["updated_at"],
             first_response_at=row["first_response_at"],
             version=row["version"],
+            breached_at=row["breached_at"],
         )
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from domain.enums import Author, Priority, Status
 from domain.plans import Plan, SlaSnapshot
-from domain.ticket import Ticket
+from domain.ticket import Message, Ticket, TicketState
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class TicketRecord:
     updated_at: datetime
     first_response_at: datetime | None
     version: int
+    breached_at: datetime | None = None
 
     @classmethod
     def from_aggregate(cls, ticket: Ticket) -> TicketRecord:
@@ -55,4 +56,25 @@ class TicketRecord:
             updated_at=ticket.updated_at,
             first_response_at=ticket.first_response_at,
             version=ticket.version,
+            breached_at=ticket.breached_at,
+        )
+
+    def state(self) -> TicketState:
+        """The record as a snapshot the domain can restore a ticket from."""
+        return TicketState(
+            id=self.id,
+            version=self.version,
+            project_id=self.project_id,
+            subject=self.subject,
+            priority=self.priority,
+            contact_email=self.contact_email,
+            plan=self.plan,
+            sla=self.sla,
+            follow_up_of=self.follow_up_of,
+            status=self.status,
+            messages=[Message(m.id, m.author, m.body, m.created_at) for m in self.messages or ()],
+            opened_at=self.created_at,
+            updated_at=self.updated_at,
+            first_response_at=self.first_response_at,
+            breached_at=self.breached_at,
         )

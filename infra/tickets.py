@@ -172,7 +172,7 @@ class Tickets:
         and its data key go in one transaction, so nothing personal stays readable."""
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(_LOCK_TICKET, ticket_id)
-            ticket, _ = await self._load(conn, None, ticket_id)
+            ticket = await self._load(conn, ticket_id)
             expected = ticket.version
             ticket.erase(actor=Actor.SUPPORT, at=self._clock.now())
             await conn.execute(_FORGET_IDEMPOTENCY, ticket_id)
@@ -195,9 +195,10 @@ class Tickets:
         status_code: int,
     ) -> Outcome:
         async def run(conn: asyncpg.Connection, pessimistic: bool) -> Ticket:
-            if pessimistic:
-                await conn.execute(_LOCK_TICKET, ticket_id)
-            ticket, key = await self._load(conn, scope, ticket_id)
+            # The view row is the ticket's snapshot at its version, written with every
+            # append: restoring from it decides without replaying the whole stream.
+            record, key = await self._reads.current(conn, ticket_id, scope, lock=pessimistic)
+            ticket = Ticket.restore(record.state())
             expected = ticket.version
             decide(ticket)
             pending = ticket.collect_events()
@@ -239,21 +240,13 @@ class Tickets:
         if not await idempotency.record(conn, once.namespace, once.request, response):
             raise _Retry()  # a twin request with this key won; the retry replays its answer
 
-    async def _load(
-        self, conn: asyncpg.Connection, scope: UUID | None, ticket_id: UUID
-    ) -> tuple[Ticket, bytes | None]:
-        """The caller's ticket, with personal fields, and its data key."""
-        loaded = await self._aggregates.load(conn, ticket_id, with_personal=True)
-        if loaded is None:
+    async def _load(self, conn: asyncpg.Connection, ticket_id: UUID) -> Ticket:
+        """The ticket replayed from its whole stream."""
+        loaded = await self._aggregates.load(conn, ticket_id)
+        ticket = loaded.aggregate if loaded else None
+        if not isinstance(ticket, Ticket) or ticket.erased:
             raise TicketNotFound(str(ticket_id))
-        ticket = loaded.aggregate
-        if (
-            not isinstance(ticket, Ticket)
-            or ticket.erased
-            or (scope is not None and ticket.project_id != scope)
-        ):
-            raise TicketNotFound(str(ticket_id))
-        return ticket, loaded.key
+        return ticket
 
     async def _replay(self, conn: asyncpg.Connection, first: FirstResponse) -> Outcome:
         ticket = await self._reads.at_version(conn, first.ticket_id, first.ticket_version)

@@ -14,7 +14,7 @@ from domain.errors import (
     TicketErasedError,
 )
 from domain.plans import Plan, sla_for
-from domain.ticket import Ticket
+from domain.ticket import Ticket, TicketState
 
 OPENED = datetime(2026, 12, 1, 10, tzinfo=UTC)
 LATER = OPENED + timedelta(hours=1)
@@ -135,3 +135,30 @@ def test_replaying_the_events_rebuilds_the_same_ticket() -> None:
     for event in ticket.collect_events():
         replayed = event.mutate(replayed)
     assert replayed == ticket
+
+
+def test_a_restored_ticket_decides_like_the_replayed_one() -> None:
+    ticket = open_ticket()
+    ticket.reply(message_id=uuid4(), author=Author.SUPPORT, body="on it", at=LATER)
+    ticket.change_status(Status.RESOLVED, actor=Actor.SUPPORT, at=LATER)
+    ticket.collect_events()
+    restored = Ticket.restore(
+        TicketState(
+            id=ticket.id, version=ticket.version, project_id=ticket.project_id, subject=ticket.subject,
+            priority=ticket.priority, contact_email=ticket.contact_email, plan=ticket.plan, sla=ticket.sla,
+            follow_up_of=None, status=ticket.status, messages=list(ticket.messages),
+            opened_at=ticket.opened_at, updated_at=ticket.updated_at,
+            first_response_at=ticket.first_response_at, breached_at=None,
+        )
+    )  # fmt: skip
+
+    decided = []
+    for t in (ticket, restored):
+        t.reply(message_id=UUID(int=7), author=Author.CUSTOMER, body="back again", at=LATER)
+        decided.append([(type(e).__name__, e.originator_version) for e in t.collect_events()])
+
+    assert decided[0] == decided[1] == [("MessageAppended", 4), ("Reopened", 5)]
+    clock_free = {"_created_on", "_modified_on"}  # the library's own wall-clock stamps
+    assert {k: v for k, v in vars(restored).items() if k not in clock_free} == {
+        k: v for k, v in vars(ticket).items() if k not in clock_free
+    }
