@@ -10,7 +10,7 @@ import asyncpg
 from infra.codec import Codec, DomainEvent
 from infra.crypto import KeyRing, KeyUnavailableError
 from infra.event_store import COLUMNS, NewEvent, RecordedEvent, read_stream
-from infra.sealing import open_fields, pack, seal_fields, unpack
+from infra.sealing import Opener, pack, seal_fields, unpack
 from projections.change import Change
 
 _GET_KEY = "SELECT wrapped FROM data_keys WHERE key_id = $1"
@@ -90,10 +90,11 @@ class Aggregates:
             )
         return rows, changes
 
-    def decode(self, recorded: RecordedEvent, key: bytes | None) -> DomainEvent:
+    def decode(self, recorded: RecordedEvent, opener: Opener | None) -> DomainEvent:
+        """The domain event of a log row; personal fields open only with the stream's Opener."""
         personal = None
-        if key is not None and recorded.pii is not None:
-            personal = open_fields(key, recorded.stream_id, unpack(recorded.pii))
+        if opener is not None and recorded.pii is not None:
+            personal = {name: opener.open(name, blob) for name, blob in unpack(recorded.pii).items()}
         return self.codec.decode(
             recorded.type,
             stream_id=recorded.stream_id,
@@ -123,9 +124,10 @@ class Aggregates:
             recorded, key = await read_stream(conn, stream_id, to_version=to_version), None
         if not recorded:
             return None
+        opener = Opener(key, stream_id) if key is not None else None
         aggregate: Any = None
         for row in recorded:
-            aggregate = self.decode(row, key).mutate(aggregate)
+            aggregate = self.decode(row, opener).mutate(aggregate)
         return Loaded(aggregate, recorded, key)
 
 

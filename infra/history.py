@@ -12,6 +12,7 @@ from domain.enums import Actor
 from infra.aggregates import Aggregates
 from infra.codec import DomainEvent
 from infra.event_store import read_stream
+from infra.sealing import Opener
 from infra.ticket_reads import TicketNotFound
 
 # Envelope fields the log keeps in its own columns; auditors get them as columns too.
@@ -45,9 +46,10 @@ class History:
         ):
             raise TicketNotFound(str(ticket_id))
         key = await self._aggregates.data_key(conn, ticket_id)
+        opener = Opener(key, ticket_id) if key is not None else None
         entries = []
         for row in recorded:
-            event = self._aggregates.decode(row, key)
+            event = self._aggregates.decode(row, opener)
             entries.append(HistoryEntry(row.type, row.version, row.recorded_at, _actor(event), _data(event)))
         return entries
 

@@ -24,11 +24,6 @@ def seal_fields(key: bytes, stream_id: UUID, values: Mapping[str, str | None]) -
     }
 
 
-def open_fields(key: bytes, stream_id: UUID, sealed: Mapping[str, bytes | None]) -> dict[str, str | None]:
-    opener = Opener(key, stream_id)
-    return {name: opener.open(name, blob) for name, blob in sealed.items()}
-
-
 def pack(sealed: SealedFields) -> bytes:
     return _encoder.encode(sealed)
 
