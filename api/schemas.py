@@ -13,9 +13,6 @@ Subject = Annotated[
 ]
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=50_000)]
 Email = Annotated[str, msgspec.Meta(max_length=254, description="a valid email address")]
-TicketId = Annotated[
-    str, msgspec.Meta(pattern=r"^spt_[0-9a-z]{26}$", examples=["spt_01m8y4hba9e3p971wk0pdmecq6"])
-]
 
 
 class OpenTicketBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -20,7 +20,6 @@ SELECT {", ".join(f"e.{c}" for c in COLUMNS)}, k.wrapped
 FROM events e LEFT JOIN data_keys k ON k.key_id = e.stream_id
 WHERE e.stream_id = $1 AND e.version <= $2 ORDER BY e.version
 """
-_PUT_KEY = "INSERT INTO data_keys (key_id, tenant_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)"
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,6 @@ class Aggregates:
     def __init__(self, codec: Codec, keyring: KeyRing) -> None:
         self.codec = codec
         self.keyring = keyring
-
-    async def new_data_key(self, conn: asyncpg.Connection, stream_id: UUID, tenant_id: UUID) -> bytes:
-        key, wrapped = self.keyring.new_data_key(stream_id)
-        await conn.execute(_PUT_KEY, stream_id, tenant_id, wrapped, self.keyring.kek_id)
-        return key
 
     async def data_key(self, conn: asyncpg.Connection, stream_id: UUID) -> bytes | None:
         """The stream's data key, or None once it was erased."""

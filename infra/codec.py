@@ -98,9 +98,6 @@ class Codec:
             kwargs["originator_topic"] = get_topic(entry.spec.aggregate)
         return entry.spec.cls(**kwargs)
 
-    def personal_fields(self, type_name: str) -> tuple[str, ...]:
-        return self._by_name[type_name].spec.personal
-
 
 def _fields_struct(cls: type[Any]) -> type[msgspec.Struct]:
     hints = typing.get_type_hints(cls)

@@ -59,9 +59,6 @@ SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version <= $2 ORDER BY ve
 _READ_AFTER = f"""
 SELECT {_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2
 """
-_READ_TENANT_AFTER = f"""
-SELECT {_COLUMNS} FROM events WHERE tenant_id = $1 AND position > $2 ORDER BY position LIMIT $3
-"""
 
 
 async def append(
@@ -113,9 +110,3 @@ async def read_stream(
 
 async def read_after(conn: asyncpg.Connection, position: int, limit: int = 1000) -> list[RecordedEvent]:
     return [RecordedEvent(**r) for r in await conn.fetch(_READ_AFTER, position, limit)]
-
-
-async def read_tenant_after(
-    conn: asyncpg.Connection, tenant_id: UUID, position: int, limit: int = 1000
-) -> list[RecordedEvent]:
-    return [RecordedEvent(**r) for r in await conn.fetch(_READ_TENANT_AFTER, tenant_id, position, limit)]
