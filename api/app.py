@@ -16,6 +16,7 @@ from api.routes.staff import staff_router
 from api.routes.tickets import customer_router
 from infra.clock import Clock
 from infra.database import Database
+from infra.metrics import Metrics
 from infra.services import build_services
 from infra.settings import Settings
 from infra.worker import run_worker
@@ -43,7 +44,7 @@ def create_app(
             await database.close()
 
     return Litestar(
-        route_handlers=[ops.healthz, ops.readyz, customer_router, staff_router],
+        route_handlers=[ops.healthz, ops.readyz, ops.metrics, customer_router, staff_router],
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware],
         before_send=[add_response_headers],
@@ -56,6 +57,7 @@ def create_app(
                 "database": database,
                 "settings": settings,
                 "rate_limiter": RateLimiter(settings.rate_limit_per_minute),
+                "metrics": Metrics(),
             }
         ),
     )

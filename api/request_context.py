@@ -56,6 +56,7 @@ class RequestLogMiddleware:
             try:
                 await self.app(scope, receive, record_status)
             finally:
+                scope["app"].state.metrics.count_response(status)
                 log.info(
                     "request",
                     method=scope["method"],

@@ -4,6 +4,7 @@ from litestar import MediaType, Response, get
 from litestar.datastructures import State
 
 from infra.database import Database
+from infra.services import Services
 
 
 @get("/healthz", media_type=MediaType.JSON, include_in_schema=True, tags=["ops"])
@@ -17,3 +18,11 @@ async def readyz(state: State) -> Response[dict[str, str]]:
     if await database.ready():
         return Response({"status": "ready"})
     return Response({"status": "unavailable"}, status_code=503, headers={"Retry-After": "5"})
+
+
+@get("/metrics", media_type="text/plain; version=0.0.4", tags=["ops"])
+async def metrics(state: State) -> str:
+    services: Services = state.services
+    async with services.pool.acquire() as conn:
+        text: str = await state.metrics.render(conn)
+    return text

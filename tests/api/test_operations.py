@@ -9,8 +9,8 @@ import pytest
 from api.app import create_app
 from infra.database import Database
 from infra.settings import Settings
-from tests.api.helpers import SEED_OPEN, error_of
-from tests.conftest import running
+from tests.api.helpers import SEED_OPEN, error_of, open_ticket
+from tests.conftest import ProjectKey, running
 
 
 @pytest.fixture
@@ -60,3 +60,18 @@ async def test_the_openapi_document_describes_every_endpoint_and_its_errors(
     opening = paths["/v2/support/tickets"]["post"]
     assert "Idempotency-Key" in {p["name"] for p in opening["parameters"]}
     assert "ErrorEnvelope" in spec["components"]["schemas"]
+
+
+async def test_metrics_count_responses_and_open_tickets(
+    client: httpx.AsyncClient, project: ProjectKey
+) -> None:
+    before = await client.get("/metrics")
+    await open_ticket(client, project)
+    after = await client.get("/metrics")
+
+    def value(text: str, name: str) -> float:
+        return float(next(line.split()[-1] for line in text.splitlines() if line.startswith(name)))
+
+    assert after.status_code == 200 and after.headers["content-type"].startswith("text/plain")
+    assert value(after.text, "zumik_tickets_open ") == value(before.text, "zumik_tickets_open ") + 1
+    assert value(after.text, 'zumik_http_responses_total{class="2xx"}') >= 2
