@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,28 +23,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(env_for_cli: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The real `zumik-support serve` process on a real socket, logging JSON to a file."""
-    port, log = free_port(), tmp_path / "server.log"
-    env = {**env_for_cli, "ZUMIK_LOG_FORMAT": "json"}
+@contextmanager
+def serving(env: dict[str, str], log: Path) -> Iterator[str]:
+    """The real `zumik-support serve` process on a real socket, logging to a file."""
+    port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env=env, stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 if httpx.get(f"{base}/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)  # waiting for start-up; nothing is asserted about time
-        yield base, log
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(env_for_cli: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "server.log"
+    with serving({**env_for_cli, "ZUMIK_LOG_FORMAT": "json"}, log) as base:
+        yield base, log
 
 
 def test_logs_carry_request_ids_and_never_personal_data(
@@ -70,3 +78,16 @@ def test_logs_carry_request_ids_and_never_personal_data(
     requests = {line["request_id"]: line for line in lines if line.get("event") == "request"}
     assert opened.headers["request-id"] in requests
     assert requests[bad.headers["request-id"]]["status"] == 400
+
+
+def test_the_embedded_database_is_shared_while_serving_and_kept_across_restarts(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"ZUMIK_DATA_DIR": str(tmp_path / "data"), "ZUMIK_LOG_FORMAT": "json"}
+
+    with serving(env, tmp_path / "first.log") as base:
+        created = cli(env, "projects", "create", "--name", "Embedded", "--plan", "pilot")
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    with serving(env, tmp_path / "second.log"):
+        listed = cli(env, "projects", "list")
+
+    assert [p["id"] for p in listed] == [created["id"]]
