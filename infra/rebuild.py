@@ -8,14 +8,16 @@ import structlog
 
 from infra.aggregates import change_of
 from infra.event_store import read_after
+from infra.sealing import unpack
 from projections.registry import VIEWS, View
-from projections.ticket_fold import MESSAGE_COLUMNS, MESSAGE_TYPES, TICKET_COLUMNS, TICKET_TYPES, TicketFold
+from projections.ticket_fold import MESSAGE_COLUMNS, MESSAGE_TYPES, TICKET_COLUMNS, TICKET_TYPES
+from projections.ticket_fold import READ as FOLD_READ
 
 log = structlog.get_logger()
 
 SHADOW, RETIRED = "rebuild", "retired"
 _REBUILD_LOCK = 0x5A554D4A
-_BATCH = 2000
+_BATCH = 5000
 
 Progress = Callable[[int, int], None]
 
@@ -42,18 +44,13 @@ async def rebuild(conn: asyncpg.Connection, views: Sequence[View], progress: Pro
         await _create_shadow(conn, views)
         await conn.execute(f"SET search_path = {SHADOW}, public")
         end = await conn.fetchval("SELECT coalesce(max(position), 0) FROM public.events")
-        folds = {view.name: view.fold() for view in views if view.fold is not None}
-        position, applied = 0, 0
-        while position < end:
-            async with conn.transaction():
-                position, count = await _apply_batch(conn, views, position, folds)
-            applied += count
-            if progress:
-                progress(position, end)
-        for fold in folds.values():
-            await _write_fold(conn, fold)
+        applied = 0
+        # Views are independent: each gets its own pass over the log up to `end`.
+        for view in views:
+            build = _fold if view.fold is not None else _replay
+            applied += await build(conn, view, end, progress)
         async with conn.transaction():
-            applied += await _catch_up_and_swap(conn, views, position)
+            applied += await _catch_up_and_swap(conn, views, end)
         log.info("projections.rebuilt", views=[v.name for v in views], events=applied)
         return applied
     finally:
@@ -69,33 +66,51 @@ async def _create_shadow(conn: asyncpg.Connection, views: Sequence[View]) -> Non
         await conn.execute(f"CREATE TABLE {SHADOW}.{table} (LIKE public.{table} INCLUDING ALL)")
 
 
-async def _apply_batch(
-    conn: asyncpg.Connection, views: Sequence[View], position: int, folds: dict[str, TicketFold] | None = None
-) -> tuple[int, int]:
-    """Applies the next batch of the log: in memory for views being folded, else row by row."""
-    folds = folds or {}
-    batch = await read_after(conn, position, _BATCH)
-    count = 0
-    for recorded in batch:
-        for view in views:
-            if recorded.type in view.event_types:
-                fold = folds.get(view.name)
-                if fold is not None:
-                    fold.apply(change_of(recorded))
-                else:
-                    await view.apply(conn, change_of(recorded))
-                count += 1
-    for fold in folds.values():
+async def _replay(conn: asyncpg.Connection, view: View, end: int, progress: Progress | None) -> int:
+    position, applied = 0, 0
+    while position < end:
+        async with conn.transaction():
+            position, count = await _apply_batch(conn, [view], position)
+        applied += count
+        if progress:
+            progress(position, end)
+    return applied
+
+
+async def _fold(conn: asyncpg.Connection, view: View, end: int, progress: Progress | None) -> int:
+    assert view.fold is not None
+    fold = view.fold(unpack)
+    types = sorted(view.event_types)
+    position, applied = 0, 0
+    while True:
+        batch = await conn.fetch(FOLD_READ, position, end, types, _BATCH)
+        if not batch:
+            break
+        for event in batch:
+            fold.apply(event)
+        applied += len(batch)
+        position = batch[-1][0]
         await _insert(conn, "ticket_messages", MESSAGE_COLUMNS, MESSAGE_TYPES, fold.take_messages())
-    return (batch[-1].position if batch else position), count
-
-
-async def _write_fold(conn: asyncpg.Connection, fold: TicketFold) -> None:
+        if progress:
+            progress(position, end)
     rows = fold.ticket_rows()
     for start in range(0, len(rows), _BATCH):
         await _insert(conn, "ticket_list", TICKET_COLUMNS, TICKET_TYPES, rows[start : start + _BATCH])
     if fold.erased:
         await conn.execute("DELETE FROM ticket_messages WHERE ticket_id = ANY($1)", fold.erased)
+    return applied
+
+
+async def _apply_batch(conn: asyncpg.Connection, views: Sequence[View], position: int) -> tuple[int, int]:
+    """Applies the next batch of the log to `views`, event by event."""
+    batch = await read_after(conn, position, _BATCH)
+    count = 0
+    for recorded in batch:
+        for view in views:
+            if recorded.type in view.event_types:
+                await view.apply(conn, change_of(recorded))
+                count += 1
+    return (batch[-1].position if batch else position), count
 
 
 async def _insert(

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 from domain.enums import Priority
 from domain.queue import queue_rank
-from projections.change import Change
 
 # Column order of the rows below; the bulk writer inserts them in this order.
 TICKET_COLUMNS = (
@@ -24,67 +23,81 @@ MESSAGE_TYPES = ("uuid", "int", "uuid", "text", "bytea", "timestamptz")
 _STATUS, _BREACHED, _COUNT, _FIRST_RESPONSE, _UPDATED, _VERSION = 5, 11, 13, 14, 16, 17
 
 
-class TicketFold:
-    """The ticket views built in memory from changes in log order, for a full rebuild:
-    the rows projections.ticket_views.apply writes one event at a time, without a
-    round trip per event. Messages leave as they come; ticket rows at the end."""
+# The log read for a fold: PostgreSQL pulls the fields out of the payload, typed, so
+# the rebuilding process parses no JSON, times or UUIDs itself.
+READ = """
+SELECT position, type, stream_id, version, tenant_id, (payload->>'at')::timestamptz,
+    payload->>'author', (payload->>'message_id')::uuid, payload->>'status', payload->>'priority',
+    payload->>'plan', payload->'sla', (payload->'sla'->>'first_response_due_at')::timestamptz,
+    (payload->>'follow_up_of')::uuid, pii
+FROM events
+WHERE position > $1 AND position <= $2 AND type = ANY($3)
+ORDER BY position
+LIMIT $4
+"""
+_TYPE, _STREAM, _EVENT_VERSION, _TENANT, _AT, _AUTHOR, _MESSAGE_ID = 1, 2, 3, 4, 5, 6, 7
+_NEW_STATUS, _PRIORITY, _PLAN, _SLA, _DUE, _FOLLOW_UP, _PII = 8, 9, 10, 11, 12, 13, 14
 
-    def __init__(self) -> None:
+Unpack = Callable[[bytes], dict[str, bytes | None]]
+
+
+class TicketFold:
+    """The ticket views built in memory from the log (rows of READ, in order), for a
+    full rebuild: the rows projections.ticket_views.apply writes one event at a time,
+    without a round trip per event. Messages leave as they come; ticket rows at the
+    end, so memory grows with the number of tickets, not of events."""
+
+    def __init__(self, unpack: Unpack) -> None:
+        self._unpack = unpack
         self._tickets: dict[UUID, list[Any]] = {}
         self._messages: list[tuple[Any, ...]] = []
         self.erased: list[UUID] = []
 
-    def apply(self, change: Change) -> None:
-        p, ticket_id = change.payload, change.stream_id
-        if change.type == "Opened":
-            self._opened(change)
+    def apply(self, event: Sequence[Any]) -> None:
+        kind, ticket_id = event[_TYPE], event[_STREAM]
+        if kind == "Opened":
+            self._opened(event)
             return
         row = self._tickets.get(ticket_id)
         if row is None:
             return
-        row[_VERSION] = change.version
-        match change.type:
+        row[_VERSION] = event[_EVENT_VERSION]
+        at = event[_AT]
+        match kind:
             case "MessageAppended":
-                at = _time(p["at"])
+                author = event[_AUTHOR]
                 row[_COUNT] += 1
                 row[_UPDATED] = at
-                if p["author"] == "support" and row[_FIRST_RESPONSE] is None:
+                if author == "support" and row[_FIRST_RESPONSE] is None:
                     row[_FIRST_RESPONSE] = at
-                self._messages.append(
-                    (
-                        ticket_id,
-                        row[_COUNT],
-                        UUID(p["message_id"]),
-                        p["author"],
-                        change.sealed.get("body"),
-                        at,
-                    )
-                )
+                body = self._sealed(event).get("body")
+                self._messages.append((ticket_id, row[_COUNT], event[_MESSAGE_ID], author, body, at))
             case "StatusChanged":
-                row[_STATUS] = p["status"]
-                row[_UPDATED] = _time(p["at"])
+                row[_STATUS] = event[_NEW_STATUS]
+                row[_UPDATED] = at
             case "Reopened":
                 row[_STATUS] = "open"
-                row[_UPDATED] = _time(p["at"])
+                row[_UPDATED] = at
             case "FirstResponseBreached":
-                row[_BREACHED] = _time(p["at"])
+                row[_BREACHED] = at
             case "Erased":
                 del self._tickets[ticket_id]
                 self.erased.append(ticket_id)
 
-    def _opened(self, change: Change) -> None:
-        p, sealed, at = change.payload, change.sealed, _time(change.payload["at"])
-        sla = p["sla"]
-        due = sla["first_response_due_at"]
-        self._tickets[change.stream_id] = [
-            change.stream_id, UUID(p["project_id"]), sealed.get("subject"), sealed.get("contact_email"),
-            p["priority"], "open", p["plan"], sla, sla["tier"],
-            queue_rank(sla["priority_queue"], Priority(p["priority"])), _time(due) if due else None, None,
-            UUID(p["follow_up_of"]) if p["follow_up_of"] else None, 1, None, at, at, change.version,
+    def _opened(self, event: Sequence[Any]) -> None:
+        sealed, sla, at, ticket_id = self._sealed(event), event[_SLA], event[_AT], event[_STREAM]
+        priority = event[_PRIORITY]
+        self._tickets[ticket_id] = [
+            ticket_id, event[_TENANT], sealed.get("subject"), sealed.get("contact_email"),
+            priority, "open", event[_PLAN], sla, sla["tier"],
+            queue_rank(sla["priority_queue"], Priority(priority)), event[_DUE], None,
+            event[_FOLLOW_UP], 1, None, at, at, event[_EVENT_VERSION],
         ]  # fmt: skip
-        self._messages.append(
-            (change.stream_id, 1, UUID(p["message_id"]), "customer", sealed.get("body"), at)
-        )
+        self._messages.append((ticket_id, 1, event[_MESSAGE_ID], "customer", sealed.get("body"), at))
+
+    def _sealed(self, event: Sequence[Any]) -> dict[str, bytes | None]:
+        pii = event[_PII]
+        return self._unpack(pii) if pii is not None else {}
 
     def take_messages(self) -> list[tuple[Any, ...]]:
         taken, self._messages = self._messages, []
@@ -92,7 +105,3 @@ class TicketFold:
 
     def ticket_rows(self) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._tickets.values()]
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
