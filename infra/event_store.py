@@ -59,6 +59,9 @@ SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version <= $2 ORDER BY ve
 _READ_AFTER = f"""
 SELECT {_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2
 """
+_READ_TYPES_AFTER = f"""
+SELECT {_COLUMNS} FROM events WHERE position > $1 AND type = ANY($3) ORDER BY position LIMIT $2
+"""
 
 
 async def append(
@@ -108,5 +111,12 @@ async def read_stream(
     return [RecordedEvent(**r) for r in await conn.fetch(_READ_STREAM, stream_id, to_version)]
 
 
-async def read_after(conn: asyncpg.Connection, position: int, limit: int = 1000) -> list[RecordedEvent]:
-    return [RecordedEvent(**r) for r in await conn.fetch(_READ_AFTER, position, limit)]
+async def read_after(
+    conn: asyncpg.Connection, position: int, limit: int = 1000, types: Sequence[str] | None = None
+) -> list[RecordedEvent]:
+    """The log after `position`, in order; only events of `types` when given."""
+    if types is None:
+        rows = await conn.fetch(_READ_AFTER, position, limit)
+    else:
+        rows = await conn.fetch(_READ_TYPES_AFTER, position, limit, list(types))
+    return [RecordedEvent(*r) for r in rows]

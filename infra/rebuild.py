@@ -68,13 +68,14 @@ async def _create_shadow(conn: asyncpg.Connection, views: Sequence[View]) -> Non
 
 async def _replay(conn: asyncpg.Connection, view: View, end: int, progress: Progress | None) -> int:
     position, applied = 0, 0
-    while position < end:
+    while True:
         async with conn.transaction():
-            position, count = await _apply_batch(conn, [view], position)
-        applied += count
+            reached, count = await _apply_batch(conn, [view], position, end)
+        if reached == position:
+            return applied
+        position, applied = reached, applied + count
         if progress:
             progress(position, end)
-    return applied
 
 
 async def _fold(conn: asyncpg.Connection, view: View, end: int, progress: Progress | None) -> int:
@@ -101,9 +102,13 @@ async def _fold(conn: asyncpg.Connection, view: View, end: int, progress: Progre
     return applied
 
 
-async def _apply_batch(conn: asyncpg.Connection, views: Sequence[View], position: int) -> tuple[int, int]:
-    """Applies the next batch of the log to `views`, event by event."""
-    batch = await read_after(conn, position, _BATCH)
+async def _apply_batch(
+    conn: asyncpg.Connection, views: Sequence[View], position: int, end: int | None = None
+) -> tuple[int, int]:
+    """Applies the next batch of the log after `position` (up to `end`) to `views`, event
+    by event. Returns the position reached and how many events were applied."""
+    types = sorted(set().union(*(view.event_types for view in views)))
+    batch = [e for e in await read_after(conn, position, _BATCH, types) if end is None or e.position <= end]
     count = 0
     for recorded in batch:
         for view in views:
