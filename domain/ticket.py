@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -46,6 +48,16 @@ class TicketState:
     breached_at: datetime | None
 
 
+def actor_of(event_name: str, fields: Mapping[str, Any]) -> Actor:
+    """Who caused a ticket event: named in the event, implied by its author, or, for
+    an opening, the customer; what the system noticed by itself has no one else."""
+    if "actor" in fields:
+        return Actor(fields["actor"])
+    if "author" in fields:
+        return Actor(fields["author"])
+    return Actor.CUSTOMER if event_name == "Opened" else Actor.SYSTEM
+
+
 class Ticket(Aggregate):
     """A support ticket. Personal fields (subject, contact_email, bodies) are None
     when they were not unsealed for this read, or after erasure."""
@@ -62,19 +74,11 @@ class Ticket(Aggregate):
         follow_up_of: UUID | None
         at: datetime
 
-        @property
-        def actor(self) -> Actor:
-            return Actor.CUSTOMER
-
     class MessageAppended(Aggregate.Event):
         message_id: UUID
         author: Author
         body: str | None
         at: datetime
-
-        @property
-        def actor(self) -> Actor:
-            return Actor(self.author.value)
 
     class StatusChanged(Aggregate.Event):
         status: Status
@@ -88,10 +92,6 @@ class Ticket(Aggregate):
     class FirstResponseBreached(Aggregate.Event):
         due_at: datetime
         at: datetime
-
-        @property
-        def actor(self) -> Actor:
-            return Actor.SYSTEM
 
     class Erased(Aggregate.Event):
         actor: Actor

@@ -86,17 +86,14 @@ class Aggregates:
 
     def decode(self, recorded: RecordedEvent, opener: Opener | None) -> DomainEvent:
         """The domain event of a log row; personal fields open only with the stream's Opener."""
-        personal = None
-        if opener is not None and recorded.pii is not None:
-            personal = {name: opener.open(name, blob) for name, blob in unpack(recorded.pii).items()}
         return self.codec.decode(
             recorded.type,
             stream_id=recorded.stream_id,
             version=recorded.version,
             recorded_at=recorded.recorded_at,
             payload=recorded.payload,
-            personal=personal,
-            schema=int(recorded.metadata.get("schema", 1)),
+            personal=personal(recorded, opener),
+            schema=schema(recorded),
         )
 
     async def load(
@@ -123,6 +120,16 @@ class Aggregates:
         for row in recorded:
             aggregate = self.decode(row, opener).mutate(aggregate)
         return Loaded(aggregate, recorded, key)
+
+
+def personal(recorded: RecordedEvent, opener: Opener | None) -> dict[str, str | None] | None:
+    if opener is None or recorded.pii is None:
+        return None
+    return {name: opener.open(name, blob) for name, blob in unpack(recorded.pii).items()}
+
+
+def schema(recorded: RecordedEvent) -> int:
+    return int(recorded.metadata.get("schema", 1))
 
 
 def change_of(recorded: RecordedEvent) -> Change:

@@ -83,20 +83,36 @@ class Codec:
         schema: int,
     ) -> DomainEvent:
         """Rebuilds a domain event. Personal fields not given (sealed, or erased) are None."""
-        entry = self._by_name.get(type_name)
-        if entry is None:
-            raise UnknownEventType(type_name)
-        data = dict(payload)
-        for older in range(schema, entry.spec.schema):
-            data = entry.upcasters[older](data)
-        for name in entry.spec.personal:
-            data[name] = personal.get(name) if personal else None
-        values = msgspec.convert(data, entry.fields)
+        entry = self._entry(type_name)
+        values = msgspec.convert(self.data(type_name, payload, personal, schema), entry.fields)
         kwargs = {f: getattr(values, f) for f in values.__struct_fields__}
         kwargs.update(originator_id=stream_id, originator_version=version, timestamp=recorded_at)
         if issubclass(entry.spec.cls, CanInitAggregate):
             kwargs["originator_topic"] = get_topic(entry.spec.aggregate)
         return entry.spec.cls(**kwargs)
+
+    def data(
+        self,
+        type_name: str,
+        payload: Mapping[str, Any],
+        personal: Mapping[str, str | None] | None,
+        schema: int,
+    ) -> dict[str, Any]:
+        """An event's fields in their current shape, as JSON values: the stored
+        payload upcast, with its personal fields (None where not given)."""
+        entry = self._entry(type_name)
+        data = dict(payload)
+        for older in range(schema, entry.spec.schema):
+            data = entry.upcasters[older](data)
+        for name in entry.spec.personal:
+            data[name] = personal.get(name) if personal else None
+        return data
+
+    def _entry(self, type_name: str) -> _Entry:
+        entry = self._by_name.get(type_name)
+        if entry is None:
+            raise UnknownEventType(type_name)
+        return entry
 
 
 def _fields_struct(cls: type[Any]) -> type[msgspec.Struct]:

@@ -6,17 +6,13 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import msgspec
 
 from domain.enums import Actor
-from infra.aggregates import Aggregates
-from infra.codec import DomainEvent
+from domain.ticket import actor_of
+from infra.aggregates import Aggregates, personal, schema
 from infra.event_store import read_stream
 from infra.sealing import Opener
 from infra.ticket_reads import TicketNotFound
-
-# Envelope fields the log keeps in its own columns; auditors get them as columns too.
-_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
 @dataclass(frozen=True)
@@ -47,19 +43,12 @@ class History:
             raise TicketNotFound(str(ticket_id))
         key = await self._aggregates.data_key(conn, ticket_id)
         opener = Opener(key, ticket_id) if key is not None else None
+        codec = self._aggregates.codec
         entries = []
+        # Auditors read fields, not objects: the stored JSON, upcast, is what they get.
         for row in recorded:
-            event = self._aggregates.decode(row, opener)
-            entries.append(HistoryEntry(row.type, row.version, row.recorded_at, _actor(event), _data(event)))
+            data = codec.data(row.type, row.payload, personal(row, opener), schema(row))
+            entries.append(
+                HistoryEntry(row.type, row.version, row.recorded_at, actor_of(row.type, data), data)
+            )
         return entries
-
-
-def _actor(event: DomainEvent) -> Actor:
-    # Every ticket event names who caused it, as a field or a property.
-    return Actor(getattr(event, "actor"))  # noqa: B009
-
-
-def _data(event: DomainEvent) -> dict[str, Any]:
-    values = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
-    data: dict[str, Any] = msgspec.to_builtins(values)
-    return data
