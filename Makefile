@@ -20,9 +20,10 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain projections infra api tests
-	$(BIN)/ruff format --check domain projections infra api tests
+	$(BIN)/ruff check domain projections infra api tests bench
+	$(BIN)/ruff format --check domain projections infra api tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench/*.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
