@@ -60,8 +60,7 @@ class _Idempotency:
 
 
 _PLAN = "SELECT plan FROM projects WHERE id = $1"
-# After a first conflict, writers queue on the ticket's row lock: a busy ticket then
-# costs waiting, never a lost write or an endless retry.
+# Erasure holds the ticket's row while it replays, forgets and appends.
 _LOCK_TICKET = "SELECT 1 FROM ticket_list WHERE id = $1 FOR UPDATE"
 _FORGET_KEY = "DELETE FROM data_keys WHERE key_id = $1"
 _FORGET_IDEMPOTENCY = "DELETE FROM idempotency_keys WHERE ticket_id = $1"
