@@ -253,24 +253,13 @@ async def log_counts(dsn: str) -> dict[str, Any]:
 
 
 def import_services() -> Any:
-    """The project's modules; another engineer edits them meanwhile, so a broken import
-    is retried a few times, a minute apart."""
-    for attempt in range(5):
-        try:
-            from infra.database import Database
-            from infra.logging import configure
-            from infra.services import build_services
-            from infra.settings import Settings
+    """The project's modules, imported late so that --help works without them."""
+    from infra.database import Database
+    from infra.logging import configure
+    from infra.services import build_services
+    from infra.settings import Settings
 
-            return Database, build_services, Settings, configure
-        except Exception as error:
-            if attempt == 4:
-                raise
-            say(f"import failed ({error!r}); retrying in 60 s")
-            for name in [m for m in sys.modules if m.split(".")[0] in SOURCE_DIRS]:
-                del sys.modules[name]
-            time.sleep(60)
-    raise AssertionError("unreachable")
+    return Database, build_services, Settings, configure
 
 
 class InProcess:
