@@ -161,8 +161,7 @@ async def _projections_rebuild(services: Services, database: Database, args: arg
     except UnknownView as error:
         raise CliError(str(error)) from None
     progress = _progress_bar("rebuild") if sys.stderr.isatty() else None
-    async with database.pool.acquire() as conn:
-        applied = await rebuild(conn, views, progress)
+    applied = await rebuild(database.pool, views, progress)
     if progress:
         sys.stderr.write("\n")
     return {"rebuilt": [v.name for v in views], "events_applied": applied}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,12 +34,19 @@ def views_named(names: Sequence[str]) -> list[View]:
     return [VIEWS[n] for n in names] if names else list(VIEWS.values())
 
 
-async def rebuild(conn: asyncpg.Connection, views: Sequence[View], progress: Progress | None = None) -> int:
+async def rebuild(pool: asyncpg.Pool, views: Sequence[View], progress: Progress | None = None) -> int:
     """Builds `views` from the whole log beside the live tables, then swaps them in.
 
     Readers keep the old tables until the swap, which happens in one short transaction
     holding the live tables' locks, so nobody ever reads a half-built view. Returns
     how many events were applied."""
+    async with pool.acquire() as conn, pool.acquire() as reader:
+        return await _rebuild(conn, reader, views, progress)
+
+
+async def _rebuild(
+    conn: asyncpg.Connection, reader: asyncpg.Connection, views: Sequence[View], progress: Progress | None
+) -> int:
     await conn.execute("SELECT pg_advisory_lock($1)", _REBUILD_LOCK)
     try:
         await _create_shadow(conn, views)
@@ -47,8 +55,10 @@ async def rebuild(conn: asyncpg.Connection, views: Sequence[View], progress: Pro
         applied = 0
         # Views are independent: each gets its own pass over the log up to `end`.
         for view in views:
-            build = _fold if view.fold is not None else _replay
-            applied += await build(conn, view, end, progress)
+            if view.fold is not None:
+                applied += await _fold(conn, reader, view, end, progress)
+            else:
+                applied += await _replay(conn, view, end, progress)
         async with conn.transaction():
             applied += await _catch_up_and_swap(conn, views, end)
         log.info("projections.rebuilt", views=[v.name for v in views], events=applied)
@@ -78,22 +88,34 @@ async def _replay(conn: asyncpg.Connection, view: View, end: int, progress: Prog
             progress(position, end)
 
 
-async def _fold(conn: asyncpg.Connection, view: View, end: int, progress: Progress | None) -> int:
+async def _fold(
+    conn: asyncpg.Connection, reader: asyncpg.Connection, view: View, end: int, progress: Progress | None
+) -> int:
+    """Folds the view in memory. Three things overlap: the server reads the next batch
+    (on `reader`) and writes the last batch's messages (on `conn`) while this process
+    folds the current one."""
     assert view.fold is not None
     fold = view.fold(unpack)
     types = sorted(view.event_types)
-    position, applied = 0, 0
-    while True:
-        batch = await conn.fetch(FOLD_READ, position, end, types, _BATCH)
-        if not batch:
-            break
+    applied = 0
+    reading = asyncio.ensure_future(reader.fetch(FOLD_READ, 0, end, types, _BATCH))
+    writing: asyncio.Future[None] | None = None
+    while batch := await reading:
+        position = batch[-1][0]
+        reading = asyncio.ensure_future(reader.fetch(FOLD_READ, position, end, types, _BATCH))
         for event in batch:
             fold.apply(event)
         applied += len(batch)
-        position = batch[-1][0]
-        await _insert(conn, "ticket_messages", MESSAGE_COLUMNS, MESSAGE_TYPES, fold.take_messages())
+        if writing is not None:
+            await writing
+        messages = fold.take_messages()
+        writing = asyncio.ensure_future(
+            _insert(conn, "ticket_messages", MESSAGE_COLUMNS, MESSAGE_TYPES, messages)
+        )
         if progress:
             progress(position, end)
+    if writing is not None:
+        await writing
     rows = fold.ticket_rows()
     for start in range(0, len(rows), _BATCH):
         await _insert(conn, "ticket_list", TICKET_COLUMNS, TICKET_TYPES, rows[start : start + _BATCH])

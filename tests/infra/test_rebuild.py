@@ -39,7 +39,7 @@ async def test_a_rebuilt_view_equals_the_inline_one_row_for_row(
     async with pool.acquire() as conn:
         inline = await snapshot(conn)
         steps: list[tuple[int, int]] = []
-        applied = await rebuild(conn, views_named([]), lambda done, end: steps.append((done, end)))
+        applied = await rebuild(pool, views_named([]), lambda done, end: steps.append((done, end)))
         rebuilt = await snapshot(conn)
 
     assert applied > 0 and steps and steps[-1][0] == steps[-1][1]
@@ -66,14 +66,13 @@ async def test_a_rebuild_during_traffic_ends_equal_to_the_inline_views(
         return written
 
     async def rebuild_once() -> int:
-        async with pool.acquire() as conn:
-            return await rebuild(conn, views_named([]))
+        return await rebuild(pool, views_named([]))
 
     written, _ = await asyncio.gather(traffic(), rebuild_once())
 
     async with pool.acquire() as conn:
         live = await snapshot(conn)
-        await rebuild(conn, views_named([]))
+        await rebuild(pool, views_named([]))
         again = await snapshot(conn)
         counts = await conn.fetch("SELECT message_count FROM ticket_list WHERE id = ANY($1)", tickets)
     assert written == 200
