@@ -11,7 +11,7 @@ from infra.aggregates import change_of
 from infra.event_store import read_after
 from infra.sealing import unpack
 from projections.registry import VIEWS, View
-from projections.ticket_fold import MESSAGE_COLUMNS, MESSAGE_TYPES, TICKET_COLUMNS, TICKET_TYPES
+from projections.ticket_fold import MESSAGE_COLUMNS, TICKET_COLUMNS, TICKET_TYPES
 from projections.ticket_fold import READ as FOLD_READ
 
 log = structlog.get_logger()
@@ -109,9 +109,7 @@ async def _fold(
         if writing is not None:
             await writing
         messages = fold.take_messages()
-        writing = asyncio.ensure_future(
-            _insert(conn, "ticket_messages", MESSAGE_COLUMNS, MESSAGE_TYPES, messages)
-        )
+        writing = asyncio.ensure_future(_copy(conn, "ticket_messages", MESSAGE_COLUMNS, messages))
         if progress:
             progress(position, end)
     if writing is not None:
@@ -138,6 +136,15 @@ async def _apply_batch(
                 await view.apply(conn, change_of(recorded))
                 count += 1
     return (batch[-1].position if batch else position), count
+
+
+async def _copy(
+    conn: asyncpg.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Many rows by binary COPY into the shadow table; for tables without jsonb, whose
+    codec here is text only."""
+    if rows:
+        await conn.copy_records_to_table(table, records=rows, columns=list(columns), schema_name=SHADOW)
 
 
 async def _insert(

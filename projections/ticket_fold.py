@@ -18,7 +18,6 @@ TICKET_TYPES = (
     "timestamptz", "timestamptz", "uuid", "int", "timestamptz", "timestamptz", "timestamptz", "int",
 )  # fmt: skip
 MESSAGE_COLUMNS = ("ticket_id", "seq", "id", "author", "body", "created_at")
-MESSAGE_TYPES = ("uuid", "int", "uuid", "text", "bytea", "timestamptz")
 
 _STATUS, _BREACHED, _COUNT, _FIRST_RESPONSE, _UPDATED, _VERSION = 5, 11, 13, 14, 16, 17
 
