@@ -14,7 +14,6 @@ import uvloop
 from api.presenters import event_out, export_line
 from domain.ids import Prefix, format_id, parse_id
 from domain.plans import Plan
-from infra import api_keys
 from infra.database import Database
 from infra.erasure import erase
 from infra.logging import configure
@@ -144,18 +143,13 @@ async def _keys_create(services: Services, database: Database, args: argparse.Na
 
 
 async def _keys_revoke(services: Services, database: Database, args: argparse.Namespace) -> Any:
-    async with database.pool.acquire() as conn:
-        if not await api_keys.revoke(conn, args.key_prefix):
-            raise CliError(f"no active key starts with {args.key_prefix!r}")
+    if not await services.projects.revoke_key(args.key_prefix):
+        raise CliError(f"no active key starts with {args.key_prefix!r}")
     return {"revoked": args.key_prefix}
 
 
 async def _staff_create_key(services: Services, database: Database, args: argparse.Namespace) -> Any:
-    async with database.pool.acquire() as conn:
-        return {
-            "name": args.name,
-            "api_key": await api_keys.issue(conn, kind="staff", project_id=None, name=args.name),
-        }
+    return {"name": args.name, "api_key": await services.projects.create_staff_key(args.name)}
 
 
 async def _projections_rebuild(services: Services, database: Database, args: argparse.Namespace) -> Any:
@@ -175,8 +169,7 @@ async def _history(services: Services, database: Database, args: argparse.Namesp
     if ticket_id is None:
         raise CliError(f"not a ticket id: {args.ticket_id!r}")
     try:
-        async with database.pool.acquire() as conn:
-            entries = await services.history.of(conn, ticket_id, None)
+        entries = await services.queries.history(ticket_id, None)
     except TicketNotFound:
         raise CliError(f"no such ticket: {args.ticket_id}") from None
     return [event_out(entry) for entry in entries]

@@ -21,16 +21,10 @@ async def read_ticket(
         raise ApiError(
             "parameter_invalid", "as_of needs a time zone, e.g. 2026-12-01T10:00:00Z.", param="as_of"
         )
-    async with services.pool.acquire() as conn:
-        if version is not None:
-            return await services.reads.at_version(conn, ticket_id, version, scope)
-        if as_of is not None:
-            return await services.reads.as_of(conn, ticket_id, as_of, scope)
-        return await services.reads.get(conn, ticket_id, scope)
+    return await services.queries.ticket(ticket_id, scope, version=version, as_of=as_of)
 
 
 async def read_history(services: Services, ticket_id: UUID, scope: UUID | None, base: str) -> TicketEvents:
-    async with services.pool.acquire() as conn:
-        entries = await services.history.of(conn, ticket_id, scope)
+    entries = await services.queries.history(ticket_id, scope)
     url = f"{base}/{format_id(Prefix.TICKET, ticket_id)}/events"
     return TicketEvents(url=url, data=[event_out(e) for e in entries])

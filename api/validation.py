@@ -45,6 +45,15 @@ def ticket_id(text: str) -> UUID:
     return value
 
 
+def cursors(starting_after: str | None, ending_before: str | None) -> tuple[UUID | None, UUID | None]:
+    """A list's keyset cursors: ticket ids, one direction at a time."""
+    if starting_after is not None and ending_before is not None:
+        raise ApiError(
+            "parameter_invalid", "Give starting_after or ending_before, not both.", param="ending_before"
+        )
+    return cursor(starting_after, "starting_after"), cursor(ending_before, "ending_before")
+
+
 def cursor(text: str | None, param: str) -> UUID | None:
     if text is None:
         return None

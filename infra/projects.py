@@ -75,6 +75,14 @@ class Projects:
             await self._get(conn, project_id)
             return await api_keys.issue(conn, kind="project", project_id=project_id)
 
+    async def revoke_key(self, prefix: str) -> bool:
+        async with self._pool.acquire() as conn:
+            return await api_keys.revoke(conn, prefix)
+
+    async def create_staff_key(self, name: str) -> str:
+        async with self._pool.acquire() as conn:
+            return await api_keys.issue(conn, kind="staff", project_id=None, name=name)
+
     async def authenticate(self, secret: str) -> api_keys.Principal | None:
         async with self._pool.acquire() as conn:
             return await api_keys.authenticate(conn, secret)

@@ -11,6 +11,7 @@ from infra.event_types import codec
 from infra.export import Export
 from infra.history import History
 from infra.projects import Projects
+from infra.queries import Queries
 from infra.settings import Settings
 from infra.ticket_reads import TicketReads
 from infra.tickets import Tickets
@@ -24,9 +25,8 @@ class Services:
     clock: Clock
     projects: Projects
     tickets: Tickets
-    reads: TicketReads
-    history: History
     export: Export
+    queries: Queries
 
 
 def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None = None) -> Services:
@@ -34,6 +34,7 @@ def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None =
     keyring = KeyRing(load_kek(settings.kek, settings.kek_file, settings.data_dir))
     aggregates = Aggregates(codec, keyring)
     reads = TicketReads(aggregates)
+    history = History(aggregates)
     return Services(
         pool=pool,
         aggregates=aggregates,
@@ -41,7 +42,6 @@ def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None =
         clock=clock,
         projects=Projects(pool, aggregates, clock),
         tickets=Tickets(pool, aggregates, reads, clock, settings.calendar),
-        reads=reads,
-        history=History(aggregates),
         export=Export(pool, reads),
+        queries=Queries(pool, reads, history),
     )

@@ -23,6 +23,4 @@ async def readyz(state: State) -> Response[dict[str, str]]:
 @get("/metrics", media_type="text/plain; version=0.0.4", tags=["ops"])
 async def metrics(state: State) -> str:
     services: Services = state.services
-    async with services.pool.acquire() as conn:
-        text: str = await state.metrics.render(conn)
-    return text
+    return await services.queries.metrics(state.metrics)

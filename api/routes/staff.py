@@ -47,20 +47,12 @@ async def queue(
     priority: FromQuery[Priority | None] = None,
     breached: FromQuery[bool | None] = None,
 ) -> StaffQueue:
-    if starting_after is not None and ending_before is not None:
-        raise ApiError(
-            "parameter_invalid", "Give starting_after or ending_before, not both.", param="ending_before"
-        )
+    after, before = validation.cursors(starting_after, ending_before)
     services: Services = state.services
     now = services.clock.now()
-    async with services.pool.acquire() as conn:
-        page = await services.reads.queue(
-            conn,
-            QueueFilter(now, tier, priority, breached),
-            limit=limit,
-            starting_after=validation.cursor(starting_after, "starting_after"),
-            ending_before=validation.cursor(ending_before, "ending_before"),
-        )
+    page = await services.queries.queue(
+        QueueFilter(now, tier, priority, breached), limit=limit, starting_after=after, ending_before=before
+    )
     return StaffQueue(
         url="/v2/staff/support/queue", data=[queue_item(t, now) for t in page.items], has_more=page.has_more
     )

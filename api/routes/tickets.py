@@ -87,19 +87,11 @@ async def list_tickets(
     status: FromQuery[Status | None] = None,
     priority: FromQuery[Priority | None] = None,
 ) -> TicketList:
-    if starting_after is not None and ending_before is not None:
-        raise ApiError(
-            "parameter_invalid", "Give starting_after or ending_before, not both.", param="ending_before"
-        )
+    after, before = validation.cursors(starting_after, ending_before)
     services: Services = state.services
-    async with services.pool.acquire() as conn:
-        page = await services.reads.page(
-            conn,
-            ListFilter(project_id, status, priority),
-            limit=limit,
-            starting_after=validation.cursor(starting_after, "starting_after"),
-            ending_before=validation.cursor(ending_before, "ending_before"),
-        )
+    page = await services.queries.tickets(
+        ListFilter(project_id, status, priority), limit=limit, starting_after=after, ending_before=before
+    )
     now = services.clock.now()
     return TicketList(
         url="/v2/support/tickets", data=[list_item(t, now) for t in page.items], has_more=page.has_more
