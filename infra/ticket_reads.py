@@ -11,10 +11,10 @@ import msgspec
 
 from domain.enums import Author, Priority, Status
 from domain.plans import Plan, SlaSnapshot, SlaTier
-from domain.ticket import Ticket
+from domain.ticket import Message, Ticket
 from infra.aggregates import Aggregates
 from infra.sealing import Opener
-from infra.ticket_records import MessageRecord, TicketRecord
+from infra.ticket_records import TicketRecord
 
 
 class TicketNotFound(LookupError):
@@ -132,9 +132,7 @@ class TicketReads:
         if row is None or (scope is not None and row["project_id"] != scope):
             raise TicketNotFound(str(ticket_id))
         opener = self._opener(row)
-        messages = [
-            MessageRecord(m[0], Author(m[1]), opener.open("body", m[2]), m[3]) for m in row["messages"]
-        ]
+        messages = [Message(m[0], Author(m[1]), opener.open("body", m[2]), m[3]) for m in row["messages"]]
         return self._record(row, opener, messages), opener.key
 
     async def many(self, conn: asyncpg.Connection, ticket_ids: list[UUID]) -> dict[UUID, TicketRecord]:
@@ -147,7 +145,7 @@ class TicketReads:
         for row in rows:
             opener = self._opener(row)
             messages = [
-                MessageRecord(m["id"], Author(m["author"]), opener.open("body", m["body"]), m["created_at"])
+                Message(m["id"], Author(m["author"]), opener.open("body", m["body"]), m["created_at"])
                 for m in threads.get(row["id"], [])
             ]
             tickets[row["id"]] = self._record(row, opener, messages)
@@ -228,9 +226,7 @@ class TicketReads:
         ticket_id = row["id"]
         return Opener(self._aggregates.keyring.unwrap(ticket_id, row["wrapped"]), ticket_id)
 
-    def _record(
-        self, row: asyncpg.Record, opener: Opener, messages: list[MessageRecord] | None
-    ) -> TicketRecord:
+    def _record(self, row: asyncpg.Record, opener: Opener, messages: list[Message] | None) -> TicketRecord:
         return TicketRecord(
             id=row["id"],
             project_id=row["project_id"],

@@ -4,17 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.enums import Author, Priority, Status
+from domain.enums import Priority, Status
 from domain.plans import Plan, SlaSnapshot
 from domain.ticket import Message, Ticket, TicketState
-
-
-@dataclass(frozen=True)
-class MessageRecord:
-    id: UUID
-    author: Author
-    body: str | None
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -31,7 +23,7 @@ class TicketRecord:
     contact_email: str | None
     follow_up_of: UUID | None
     message_count: int
-    messages: list[MessageRecord] | None  # None in list items
+    messages: list[Message] | None  # None in list items
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
@@ -51,7 +43,7 @@ class TicketRecord:
             contact_email=ticket.contact_email,
             follow_up_of=ticket.follow_up_of,
             message_count=len(ticket.messages),
-            messages=[MessageRecord(m.id, m.author, m.body, m.created_at) for m in ticket.messages],
+            messages=list(ticket.messages),
             created_at=ticket.opened_at,
             updated_at=ticket.updated_at,
             first_response_at=ticket.first_response_at,
@@ -72,7 +64,7 @@ class TicketRecord:
             sla=self.sla,
             follow_up_of=self.follow_up_of,
             status=self.status,
-            messages=[Message(m.id, m.author, m.body, m.created_at) for m in self.messages or ()],
+            messages=list(self.messages or ()),
             opened_at=self.created_at,
             updated_at=self.updated_at,
             first_response_at=self.first_response_at,
