@@ -20,7 +20,7 @@ class OpenTicketBody(msgspec.Struct, forbid_unknown_fields=True):
     body: Body
     priority: Priority = Priority.NORMAL
     contact_email: Email | None = None
-    follow_up_of: str | None = msgspec.field(default=None)
+    follow_up_of: str | None = None
 
 
 class ReplyBody(msgspec.Struct, forbid_unknown_fields=True):
