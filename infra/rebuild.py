@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
@@ -41,7 +43,23 @@ async def rebuild(pool: asyncpg.Pool, views: Sequence[View], progress: Progress 
     holding the live tables' locks, so nobody ever reads a half-built view. Returns
     how many events were applied."""
     async with pool.acquire() as conn, pool.acquire() as reader:
-        return await _rebuild(conn, reader, views, progress)
+        with _no_cycle_collection():
+            return await _rebuild(conn, reader, views, progress)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A rebuild allocates millions of rows and keeps every ticket row until the end,
+    none of them in a reference cycle: the cycle collector would rescan that growing
+    heap again and again (measured: two thirds of a rebuild's CPU) to free nothing.
+    Reference counting still frees every batch as soon as it is written."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 async def _rebuild(

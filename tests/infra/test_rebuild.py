@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import asyncpg
+import pytest
 
 from domain.enums import Actor, Author, Status
 from domain.plans import Plan
@@ -78,3 +80,23 @@ async def test_a_rebuild_during_traffic_ends_equal_to_the_inline_views(
     assert written == 200
     assert [r["message_count"] for r in counts] == [11] * 20, "no write was lost to the swap"
     assert live == again
+
+
+async def test_a_rebuild_gives_the_process_its_cycle_collector_back_even_when_it_fails(
+    services: Services, pool: asyncpg.Pool
+) -> None:
+    """A rebuild pauses the cycle collector for its own speed; a server process that
+    ran one must not be left collecting no cycles, which would leak memory."""
+    project, _ = await services.projects.create("Collected", Plan.BASE)
+    await services.tickets.open(project.id, OpenTicket(subject="s", body="b"))
+
+    def interrupted(done: int, end: int) -> None:
+        raise KeyboardInterrupt
+
+    await rebuild(pool, views_named([]))
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt):
+        await rebuild(pool, views_named([]), interrupted)
+    assert gc.isenabled()
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'rebuild'") == 0
