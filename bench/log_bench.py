@@ -432,15 +432,15 @@ async def measure_history_inprocess(
     state: dict[str, Any], env: dict[str, str], warmup: int, calls: int
 ) -> dict[str, Any]:
     ticket_id = UUID(state["projects"]["history"]["ticket_id"])
-    async with InProcess(env, 2) as services, services.pool.acquire() as conn:
+    async with InProcess(env, 2) as services:
         for _ in range(warmup):
-            entries = await services.history.of(conn, ticket_id, None)
+            entries = await services.queries.history(ticket_id, None)
         samples = []
         for _ in range(calls):
             started = time.perf_counter()
-            entries = await services.history.of(conn, ticket_id, None)
+            entries = await services.queries.history(ticket_id, None)
             samples.append((time.perf_counter() - started) * 1000)
-        profile = await profile_calls(lambda: services.history.of(conn, ticket_id, None), 20)
+        profile = await profile_calls(lambda: services.queries.history(ticket_id, None), 20)
     return {
         **latency(samples),
         "entries": len(entries),
