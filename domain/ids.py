@@ -17,6 +17,7 @@ class Prefix(StrEnum):
     TICKET = "spt"
     MESSAGE = "spm"
     PROJECT = "prj"
+    EVENT = "evt"
 
 
 _HEADS = {prefix: f"{prefix.value}_" for prefix in Prefix}

@@ -10,6 +10,8 @@ from infra.crypto import KeyRing, load_kek
 from infra.event_types import codec
 from infra.export import Export
 from infra.history import History
+from infra.notification_sinks import EmailSink, Sink, WebhookSink
+from infra.notifier import Notifier
 from infra.projects import Projects
 from infra.queries import Queries
 from infra.settings import Settings
@@ -27,6 +29,7 @@ class Services:
     tickets: Tickets
     export: Export
     queries: Queries
+    notifier: Notifier
 
 
 def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None = None) -> Services:
@@ -44,4 +47,14 @@ def build_services(settings: Settings, pool: asyncpg.Pool, clock: Clock | None =
         tickets=Tickets(pool, aggregates, reads, clock, settings.calendar),
         export=Export(pool, reads),
         queries=Queries(pool, reads, history),
+        notifier=Notifier(pool, aggregates, clock, sinks(settings)),
     )
+
+
+def sinks(settings: Settings) -> list[Sink]:
+    configured: list[Sink] = []
+    if settings.email is not None:
+        configured.append(EmailSink(settings.email))
+    if settings.webhook is not None:
+        configured.append(WebhookSink(settings.webhook))
+    return configured

@@ -10,6 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.business_hours import BusinessCalendar, OpeningHours
+from infra.channel_settings import (
+    ChannelSettingsError,
+    EmailChannel,
+    WebhookChannel,
+    email_channel,
+    webhook_channel,
+)
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -31,10 +38,16 @@ class Settings:
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     rate_limit_per_minute: int = 6000
     db_pool_size: int = 10
+    email: EmailChannel | None = None
+    webhook: WebhookChannel | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        try:
+            email, webhook = email_channel(env), webhook_channel(env)
+        except ChannelSettingsError as error:
+            raise SettingsError(str(error)) from None
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("ZUMIK_DATA_DIR") or ".data"),
@@ -51,6 +64,8 @@ class Settings:
             ),
             rate_limit_per_minute=_int(env, "ZUMIK_RATE_LIMIT_PER_MINUTE", 6000, low=1),
             db_pool_size=_int(env, "ZUMIK_DB_POOL_SIZE", 10, low=1, high=1000),
+            email=email,
+            webhook=webhook,
         )
 
 

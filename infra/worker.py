@@ -14,5 +14,5 @@ async def run_worker(services: Services, stop: asyncio.Event) -> None:
     """The background jobs of one process; any number of processes may run them."""
     watch = BreachWatch(services.pool, services.tickets, services.clock)
     log.info("worker.started")
-    await watch.run(stop)
+    await asyncio.gather(watch.run(stop), services.notifier.run(stop))
     log.info("worker.stopped")
