@@ -17,6 +17,7 @@ from domain.plans import Plan
 from infra.database import Database
 from infra.erasure import erase
 from infra.logging import configure
+from infra.notices import event_id
 from infra.projects import ProjectNotFound, ProjectRow
 from infra.rebuild import UnknownView, rebuild, views_named
 from infra.services import Services, build_services
@@ -203,6 +204,25 @@ async def _erase(services: Services, database: Database, args: argparse.Namespac
     return {"project_id": args.project_id, "tickets_erased": [format_id(Prefix.TICKET, t) for t in erased]}
 
 
+async def _notifications_failed(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    return [
+        {
+            "event_id": format_id(Prefix.EVENT, event_id(f.ticket_id, f.version)),
+            "channel": f.channel,
+            "type": f.kind,
+            "ticket_id": format_id(Prefix.TICKET, f.ticket_id),
+            "attempts": f.attempts,
+            "last_error": f.last_error,
+            "failed_at": f.failed_at,
+        }
+        for f in await services.notifier.failed()
+    ]
+
+
+async def _notifications_retry(services: Services, database: Database, args: argparse.Namespace) -> Any:
+    return {"requeued": await services.notifier.retry_failed(args.channel)}
+
+
 def _progress_bar(label: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         share = done / total if total else 1.0
@@ -271,6 +291,16 @@ def _parser() -> argparse.ArgumentParser:
     rebuild_cmd = views.add_parser("rebuild", help="rebuild views beside the live ones, then swap them in")
     rebuild_cmd.add_argument("names", nargs="*", metavar="NAME", help="projects, tickets (default: all)")
     rebuild_cmd.set_defaults(handler=_projections_rebuild)
+
+    notifications = commands.add_parser("notifications", help="the team's notifications").add_subparsers(
+        dest="action", required=True
+    )
+    notifications.add_parser("failed", help="the dead-letter list").set_defaults(
+        handler=_notifications_failed
+    )
+    retry = notifications.add_parser("retry", help="send every failed notification again")
+    retry.add_argument("--channel", choices=["email", "webhook"], help="only this channel's")
+    retry.set_defaults(handler=_notifications_retry)
     return parser
 
 

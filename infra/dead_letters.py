@@ -7,7 +7,7 @@ from uuid import UUID
 import asyncpg
 
 _FAILED = """
-SELECT position, channel, stream_id, kind, attempts, last_error, finished_at
+SELECT position, channel, stream_id, version, kind, attempts, last_error, finished_at
 FROM notification_deliveries WHERE state = 'failed'
 ORDER BY finished_at, position
 LIMIT $1
@@ -25,6 +25,7 @@ class FailedDelivery:
     position: int
     channel: str
     ticket_id: UUID
+    version: int
     kind: str
     attempts: int
     last_error: str | None

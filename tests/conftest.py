@@ -21,10 +21,12 @@ from api.app import create_app
 from domain.ids import Prefix, format_id
 from domain.plans import Plan
 from infra import api_keys
+from infra.channel_settings import EmailChannel, WebhookChannel
 from infra.database import Database
 from infra.db import embedded_dsn
 from infra.services import Services, build_services
 from infra.settings import Settings
+from tests.sink_server import Sink, sink_server
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -177,3 +179,36 @@ async def staff_key(services: Services) -> str:
 @pytest.fixture(scope="session")
 def staff_auth(staff_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {staff_key}"}
+
+
+SECRET = b"whsec-test"
+
+
+@dataclass
+class Channels:
+    email: Sink
+    webhook: Sink
+    settings: Settings
+
+
+@pytest.fixture
+def channels(settings: Settings) -> Iterator[Channels]:
+    """Settings whose notifications go to two local HTTP servers: Resend's stand-in
+    and the ops webhook."""
+    with sink_server() as resend, sink_server() as webhook:
+        configured = replace(
+            settings,
+            email=EmailChannel("re_test", resend.url, "Zumik <support@zumik.example>", "team@zumik.example"),
+            webhook=WebhookChannel(webhook.url, SECRET),
+        )
+        yield Channels(resend, webhook, configured)
+
+
+async def start_notifier_at_the_end(pool: asyncpg.Pool) -> None:
+    """Where a fresh installation's notifier starts: earlier tests' activity is not
+    the current test's to be told about."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE projector_checkpoints SET position = (SELECT coalesce(max(position), 0) FROM events)"
+        )
+        await conn.execute("UPDATE notification_deliveries SET state = 'dropped' WHERE state = 'pending'")

@@ -3,6 +3,7 @@ records what it receives and answers as the test scripts it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -32,6 +33,16 @@ class Sink:
     hold: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Event = field(default_factory=threading.Event)
+    answered: int = 0
+
+    async def wait_for(self, ticket_id: str, count: int) -> list[Received]:
+        """What arrived about `ticket_id` once `count` things did (a worker sends on
+        its own time); fails after 10 s."""
+        for _ in range(200):
+            if len(got := self.of_ticket(ticket_id)) >= count:
+                return got
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{ticket_id}: {len(self.of_ticket(ticket_id))} of {count} arrived")
 
     def of_ticket(self, ticket_id: str) -> list[Received]:
         """What arrived about one ticket: the outbox is shared by every test's tickets."""
@@ -55,13 +66,16 @@ def sink_server() -> Iterator[Sink]:
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(b'{"id": "sent"}')
+            with lock:
+                sink.answered += 1
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     sink = Sink(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll keeps shutdown quick: serve_forever notices it only between polls.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield sink

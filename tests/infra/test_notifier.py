@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+import re
+import secrets
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -13,39 +16,21 @@ import pytest
 
 from domain.enums import Actor, Author, Status
 from domain.ids import Prefix, format_id
-from infra.channel_settings import EmailChannel, WebhookChannel
+from infra.erasure import erase
 from infra.metrics import Metrics
 from infra.notifier import Backoff, Notifier
 from infra.services import Services, build_services, sinks
-from infra.settings import Settings
+from infra.settings import Settings, SettingsError
 from infra.tickets import OpenTicket
-from tests.conftest import ProjectKey, SetClock, new_project
-from tests.sink_server import Sink, sink_server
-
-SECRET = b"whsec-test"
-
-
-@dataclass
-class Channels:
-    email: Sink
-    webhook: Sink
-    settings: Settings
-
-
-@pytest.fixture
-def channels(settings: Settings) -> Iterator[Channels]:
-    with sink_server() as resend, sink_server() as webhook:
-        configured = replace(
-            settings,
-            email=EmailChannel("re_test", resend.url, "Zumik <support@zumik.example>", "team@zumik.example"),
-            webhook=WebhookChannel(webhook.url, SECRET),
-        )
-        yield Channels(resend, webhook, configured)
+from tests.conftest import SECRET, Channels, ProjectKey, SetClock, new_project, start_notifier_at_the_end
+from tests.infra.test_sealing import tables_holding
+from tests.test_cli import cli
 
 
 @pytest.fixture
 async def clock() -> SetClock:
-    return SetClock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    # Today: the command line, which a test also runs, has the real clock.
+    return SetClock(datetime.now(UTC))
 
 
 @pytest.fixture
@@ -54,11 +39,7 @@ async def notified(
 ) -> AsyncIterator[tuple[Services, Notifier]]:
     """Services whose notifier talks to the two local sinks, starting, like a fresh
     installation, at the end of the log: earlier tests' activity is not theirs."""
-    async with pool.acquire() as conn:
-        await conn.execute(
-            "UPDATE projector_checkpoints SET position = (SELECT coalesce(max(position), 0) FROM events)"
-        )
-        await conn.execute("UPDATE notification_deliveries SET state = 'dropped' WHERE state = 'pending'")
+    await start_notifier_at_the_end(pool)
     services = build_services(channels.settings, pool, clock)
     yield services, services.notifier
 
@@ -152,7 +133,11 @@ async def test_a_failing_sink_gets_the_delivery_again_later_and_once_it_took_it_
 
 
 async def test_a_delivery_that_keeps_failing_lands_on_the_dead_letter_list_and_can_be_sent_again(
-    channels: Channels, pool: asyncpg.Pool, clock: SetClock, notified: tuple[Services, Notifier]
+    channels: Channels,
+    pool: asyncpg.Pool,
+    clock: SetClock,
+    notified: tuple[Services, Notifier],
+    env_for_cli: dict[str, str],
 ) -> None:
     services, _ = notified
     notifier = Notifier(
@@ -166,19 +151,79 @@ async def test_a_delivery_that_keeps_failing_lands_on_the_dead_letter_list_and_c
     clock.value += timedelta(hours=1)
     await drain(notifier)
 
-    failed = [f for f in await notifier.failed() if f.ticket_id == ticket_id]
-    assert [(f.channel, f.kind, f.attempts, f.last_error) for f in failed] == [
-        ("webhook", "ticket.opened", 2, "HTTP 500")
-    ]
+    ticket = format_id(Prefix.TICKET, ticket_id)
+    listed = await asyncio.to_thread(cli, env_for_cli, "notifications", "failed")
+    assert [
+        (f["channel"], f["type"], f["attempts"], f["last_error"]) for f in listed if f["ticket_id"] == ticket
+    ] == [("webhook", "ticket.opened", 2, "HTTP 500")]
     metrics = await services.queries.metrics(Metrics())
     assert gauge(metrics, 'zumik_notifications_failed{channel="webhook"}') >= 1
 
-    assert await notifier.retry_failed("webhook") >= 1
+    retried = await asyncio.to_thread(cli, env_for_cli, "notifications", "retry", "--channel", "webhook")
     await drain(notifier)
-    assert len(channels.webhook.of_ticket(format_id(Prefix.TICKET, ticket_id))) == 3
+
+    assert retried["requeued"] >= 1
+    assert len(channels.webhook.of_ticket(ticket)) == 3
     assert not [f for f in await notifier.failed() if f.ticket_id == ticket_id]
 
 
 def gauge(metrics: str, name: str) -> int:
     values = [line.split()[-1] for line in metrics.splitlines() if line.startswith(name + " ")]
     return int(values[0]) if values else 0
+
+
+async def test_two_workers_racing_deliver_every_event_once_per_channel(
+    channels: Channels, pool: asyncpg.Pool, clock: SetClock, notified: tuple[Services, Notifier]
+) -> None:
+    services, first = notified
+    second = build_services(channels.settings, pool, clock).notifier
+    project = await new_project(services)
+    tickets = [format_id(Prefix.TICKET, await open_ticket(services, project)) for _ in range(12)]
+
+    await asyncio.gather(drain(first), drain(second), drain(first), drain(second))
+
+    for ticket in tickets:
+        assert len(channels.webhook.of_ticket(ticket)) == 1
+        assert len(channels.email.of_ticket(ticket)) == 1
+
+
+async def test_an_erased_tickets_pending_email_is_dropped_and_the_outbox_never_held_its_words(
+    notified: tuple[Services, Notifier], channels: Channels, pool: asyncpg.Pool
+) -> None:
+    services, notifier = notified
+    canary = f"canary{secrets.token_hex(6)}"
+    project = await new_project(services)
+    ticket_id = await open_ticket(services, project, subject=canary)
+    await notifier.queue()
+
+    await erase(services, project.uuid)
+    await drain(notifier)
+
+    ticket = format_id(Prefix.TICKET, ticket_id)
+    assert channels.email.of_ticket(ticket) == [], "nothing left to mail once erased"
+    assert [h.json()["type"] for h in channels.webhook.of_ticket(ticket)] == ["ticket.opened"]
+    async with pool.acquire() as conn:
+        assert await tables_holding(conn, canary) == []
+        states = await conn.fetch(
+            "SELECT channel, state, last_error FROM notification_deliveries WHERE stream_id = $1 ORDER BY 1",
+            ticket_id,
+        )
+    assert [tuple(s) for s in states] == [("email", "dropped", "erased"), ("webhook", "delivered", None)]
+
+
+async def test_notification_settings_that_cannot_work_are_refused_by_name() -> None:
+    kek = {"ZUMIK_KEK": base64.b64encode(bytes(32)).decode()}
+    cases = {
+        "RESEND_FROM is required": {"RESEND_API_KEY": "re_1", "SUPPORT_TEAM_EMAIL": "team@x.example"},
+        "SUPPORT_TEAM_EMAIL is required": {"RESEND_API_KEY": "re_1", "RESEND_FROM": "a@x.example"},
+        "OPS_WEBHOOK_SECRET is required": {"OPS_WEBHOOK_URL": "https://ops.example/hook"},
+        "OPS_WEBHOOK_URL must be an http(s) URL": {
+            "OPS_WEBHOOK_URL": "ops.example",
+            "OPS_WEBHOOK_SECRET": "s",
+        },
+    }
+    for message, env in cases.items():
+        with pytest.raises(SettingsError, match=re.escape(message)):
+            Settings.from_env({**kek, **env})
+    quiet = Settings.from_env(kek)
+    assert quiet.email is None and quiet.webhook is None
