@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ log = structlog.get_logger()
 _DUE = """
 SELECT d.position, d.channel, d.stream_id, d.version, d.kind, d.attempts, e.recorded_at
 FROM notification_deliveries d JOIN events e ON e.position = d.position
-WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND d.channel = ANY($3)
 ORDER BY d.next_attempt_at, d.position
 LIMIT $2
 FOR UPDATE OF d SKIP LOCKED
@@ -35,6 +36,11 @@ UPDATE notification_deliveries
 SET state = $3, attempts = $4, next_attempt_at = $5, last_error = $6, finished_at = $7
 WHERE position = $1 AND channel = $2
 """
+# Sent and dropped deliveries are kept this long, for whoever asks what went out.
+KEPT = timedelta(days=7)
+_FORGET = """
+DELETE FROM notification_deliveries WHERE state IN ('delivered', 'dropped') AND finished_at < $1
+"""
 _CHANNEL = "zumik_events"  # what append_events() NOTIFYs
 _STATE = {Outcome.DELIVERED: "delivered", Outcome.REFUSED: "failed", Outcome.UNSENDABLE: "dropped"}
 
@@ -43,7 +49,7 @@ _STATE = {Outcome.DELIVERED: "delivered", Outcome.REFUSED: "failed", Outcome.UNS
 class Backoff:
     first: timedelta = timedelta(seconds=10)
     longest: timedelta = timedelta(hours=1)
-    attempts: int = 8  # about 40 minutes from the first try to the dead-letter list
+    attempts: int = 10  # 85 minutes from the first try to the dead-letter list
 
     def after(self, attempts: int) -> timedelta:
         delay: timedelta = self.first * 2 ** (attempts - 1)
@@ -86,7 +92,8 @@ class Notifier:
         """Sends one batch of due deliveries; returns how many it tried."""
         now = self._clock.now()
         async with self._pool.acquire() as conn, conn.transaction():
-            due = await conn.fetch(_DUE, now, self._batch)
+            # Only channels this worker can send on: another worker may have more.
+            due = await conn.fetch(_DUE, now, self._batch, list(self._sinks))
             # A sink hears of one ticket in the order things happened to it; of
             # different tickets, at once.
             in_turn: dict[tuple[str, UUID], list[tuple[asyncpg.Record, Notice | None]]] = {}
@@ -114,12 +121,9 @@ class Notifier:
     async def _send(
         self, client: httpx.AsyncClient, channel: str, notice: Notice | None, now: datetime
     ) -> Sent:
-        sink = self._sinks.get(channel)
-        if sink is None:
-            return Sent(Outcome.RETRY, f"channel {channel} is not configured here")
         if notice is None:
             return Sent(Outcome.UNSENDABLE, "no such ticket")
-        return await sink.send(client, notice, int(now.timestamp()))
+        return await self._sinks[channel].send(client, notice, int(now.timestamp()))
 
     def _record(self, row: asyncpg.Record, sent: Sent, now: datetime) -> tuple[object, ...]:
         attempts = row["attempts"] + 1
@@ -134,6 +138,12 @@ class Notifier:
         )
         return (*key, state, attempts, now, sent.error, now)
 
+    async def forget_finished(self) -> int:
+        """Deletes deliveries sent or dropped longer than KEPT ago; failed ones stay."""
+        async with self._pool.acquire() as conn:
+            status = await conn.execute(_FORGET, self._clock.now() - KEPT)
+        return int(status.split()[-1])
+
     async def failed(self) -> list[dead_letters.FailedDelivery]:
         async with self._pool.acquire() as conn:
             return await dead_letters.failed(conn)
@@ -146,6 +156,7 @@ class Notifier:
         """Until `stop`: queue and deliver, then wait for the next append (LISTEN)
         or `interval`, whichever comes first."""
         wake = asyncio.Event()
+        forgotten_at = 0.0
         async with httpx.AsyncClient(timeout=10.0) as client, _listening(self._pool, wake):
             while not stop.is_set():
                 wake.clear()
@@ -153,6 +164,9 @@ class Notifier:
                     await self.queue()
                     while await self.deliver(client) == self._batch:
                         pass  # a backlog: keep going before waiting
+                    if time.monotonic() - forgotten_at > 3600:
+                        await self.forget_finished()
+                        forgotten_at = time.monotonic()
                 except (OSError, asyncpg.PostgresError) as error:
                     log.warning("notification.round_failed", error=type(error).__name__)
                 with contextlib.suppress(TimeoutError):

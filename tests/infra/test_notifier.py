@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -227,3 +228,47 @@ async def test_notification_settings_that_cannot_work_are_refused_by_name() -> N
             Settings.from_env({**kek, **env})
     quiet = Settings.from_env(kek)
     assert quiet.email is None and quiet.webhook is None
+
+
+async def test_a_worker_leaves_alone_the_channels_it_cannot_send_on(
+    channels: Channels, pool: asyncpg.Pool, clock: SetClock, notified: tuple[Services, Notifier]
+) -> None:
+    services, both = notified
+    webhook_only = build_services(replace(channels.settings, email=None), pool, clock).notifier
+    project = await new_project(services)
+    ticket = format_id(Prefix.TICKET, await open_ticket(services, project))
+    await both.queue()
+
+    await drain(webhook_only)
+    assert len(channels.webhook.of_ticket(ticket)) == 1 and channels.email.of_ticket(ticket) == []
+    await drain(both)
+
+    assert len(channels.email.of_ticket(ticket)) == 1, "its email was waiting, not used up"
+    assert len(channels.webhook.of_ticket(ticket)) == 1
+
+
+async def test_sent_notifications_are_forgotten_after_a_week_and_failed_ones_kept(
+    channels: Channels, pool: asyncpg.Pool, clock: SetClock, notified: tuple[Services, Notifier]
+) -> None:
+    services, notifier = notified
+    project = await new_project(services)
+    ticket_id = await open_ticket(services, project)
+    channels.webhook.script.append(404)
+    await drain(notifier)
+
+    clock.value += timedelta(days=6)
+    await notifier.forget_finished()
+    kept_a_while = await states_of(pool, ticket_id)
+    clock.value += timedelta(days=2)
+    await notifier.forget_finished()
+
+    assert kept_a_while == [("email", "delivered"), ("webhook", "failed")]
+    assert await states_of(pool, ticket_id) == [("webhook", "failed")]
+
+
+async def states_of(pool: asyncpg.Pool, ticket_id: UUID) -> list[tuple[str, str]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT channel, state FROM notification_deliveries WHERE stream_id = $1 ORDER BY 1", ticket_id
+        )
+    return [(r["channel"], r["state"]) for r in rows]
