@@ -11,7 +11,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.openapi import openapi_config
 from api.rate_limit import RateLimiter
 from api.request_context import RequestLogMiddleware, add_response_headers
-from api.routes import ops
+from api.routes import console, ops
 from api.routes.staff import staff_router
 from api.routes.tickets import customer_router
 from infra.clock import Clock
@@ -44,7 +44,15 @@ def create_app(
             await database.close()
 
     return Litestar(
-        route_handlers=[ops.healthz, ops.readyz, ops.metrics, customer_router, staff_router],
+        route_handlers=[
+            ops.healthz,
+            ops.readyz,
+            ops.metrics,
+            customer_router,
+            staff_router,
+            console.console_page,
+            console.console_assets,
+        ],
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware],
         before_send=[add_response_headers],
