@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -11,9 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
+from tests.conftest import start_notifier_at_the_end
+from tests.sink_server import sink_server
 from tests.test_cli import cli
 
 
@@ -91,3 +96,40 @@ def test_the_embedded_database_is_shared_while_serving_and_kept_across_restarts(
         listed = cli(env, "projects", "list")
 
     assert [p["id"] for p in listed] == [created["id"]]
+
+
+async def test_the_served_worker_notifies_the_team_as_its_environment_says_and_logs_no_words(
+    env_for_cli: dict[str, str], tmp_path: Path, pool: asyncpg.Pool
+) -> None:
+    await start_notifier_at_the_end(pool)
+    canary = f"canary{secrets.token_hex(6)}"
+    log = tmp_path / "server.log"
+    with sink_server() as resend, sink_server() as webhook:
+        env = env_for_cli | {
+            "ZUMIK_LOG_FORMAT": "json",
+            "RESEND_API_KEY": "re_live",
+            "RESEND_BASE_URL": resend.url,
+            "RESEND_FROM": "Zumik <support@zumik.example>",
+            "SUPPORT_TEAM_EMAIL": "team@zumik.example",
+            "OPS_WEBHOOK_URL": f"{webhook.url}/hooks/zumik",
+            "OPS_WEBHOOK_SECRET": "whsec-live",
+        }
+        key = cli(env, "projects", "create", "--name", "Notified", "--plan", "pilot")["api_key"]
+        with serving(env, log) as base:
+            async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}) as api:
+                words = {"subject": f"s {canary}", "body": f"b {canary}", "contact_email": f"{canary}@x.io"}
+                ticket = (await api.post("/v2/support/tickets", json=words)).json()
+                await api.post(f"/v2/support/tickets/{ticket['id']}/messages", json={"body": f"r {canary}"})
+                hooks = await webhook.wait_for(ticket["id"], 2)
+                emails = await resend.wait_for(ticket["id"], 2)
+
+    assert [h.path for h in hooks] == ["/hooks/zumik"] * 2
+    assert [h.json()["type"] for h in hooks] == ["ticket.opened", "ticket.message_created"]
+    t = hooks[0].headers["Zumik-Signature"].split(",")[0].removeprefix("t=")
+    expected = hmac.new(b"whsec-live", f"{t}.".encode() + hooks[0].body, hashlib.sha256).hexdigest()
+    assert hooks[0].headers["Zumik-Signature"] == f"t={t},v1={expected}"
+    assert [e.json()["text"].split("\n")[0] for e in emails] == [f"b {canary}", f"r {canary}"]
+    text = log.read_text()
+    delivered = [json.loads(line) for line in text.splitlines() if "notification.delivered" in line]
+    assert len(delivered) == 4
+    assert canary not in text, "the notifier's logs carry ids, never people's words"
