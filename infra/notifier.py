@@ -42,7 +42,12 @@ _FORGET = """
 DELETE FROM notification_deliveries WHERE state IN ('delivered', 'dropped') AND finished_at < $1
 """
 _CHANNEL = "zumik_events"  # what append_events() NOTIFYs
-_STATE = {Outcome.DELIVERED: "delivered", Outcome.REFUSED: "failed", Outcome.UNSENDABLE: "dropped"}
+_STATE = {
+    Outcome.DELIVERED: "delivered",
+    Outcome.REFUSED: "failed",
+    Outcome.RETRY: "failed",  # only reached with no attempt left
+    Outcome.UNSENDABLE: "dropped",
+}
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Notifier:
             due = await conn.fetch(_DUE, now, self._batch, list(self._sinks))
             # A sink hears of one ticket in the order things happened to it; of
             # different tickets, at once.
-            in_turn: dict[tuple[str, UUID], list[tuple[asyncpg.Record, Notice | None]]] = {}
+            in_turn: dict[tuple[str, UUID], list[tuple[asyncpg.Record, Notice | Sent]]] = {}
             for row in due:
                 notice = await self._notice(conn, row)
                 in_turn.setdefault((row["channel"], row["stream_id"]), []).append((row, notice))
@@ -104,25 +109,31 @@ class Notifier:
             await conn.executemany(_RECORD, [record for records in sent for record in records])
         return len(due)
 
-    async def _notice(self, conn: asyncpg.Connection, row: asyncpg.Record) -> Notice | None:
-        # Only an email carries personal fields; the webhook's notice is built without them.
-        loaded = await self._aggregates.load(
-            conn, row["stream_id"], with_personal=row["channel"] == "email", to_version=row["version"]
-        )
+    async def _notice(self, conn: asyncpg.Connection, row: asyncpg.Record) -> Notice | Sent:
+        """The notice to send, or the outcome already known when there is none."""
+        try:
+            # Only an email carries personal fields; the webhook's notice is built without them.
+            loaded = await self._aggregates.load(
+                conn, row["stream_id"], with_personal=row["channel"] == "email", to_version=row["version"]
+            )
+        except asyncpg.PostgresError:
+            raise
+        except Exception as error:  # e.g. a data key the KEK cannot unwrap: this row only
+            return Sent(Outcome.REFUSED, type(error).__name__)
         if loaded is None or not isinstance(loaded.aggregate, Ticket):
-            return None
+            return Sent(Outcome.UNSENDABLE, "no such ticket")
         return notice_of(loaded.aggregate, NoticeKind(row["kind"]), row["version"], row["recorded_at"])
 
     async def _send_in_turn(
-        self, client: httpx.AsyncClient, turn: list[tuple[asyncpg.Record, Notice | None]], now: datetime
+        self, client: httpx.AsyncClient, turn: list[tuple[asyncpg.Record, Notice | Sent]], now: datetime
     ) -> list[tuple[object, ...]]:
         return [self._record(row, await self._send(client, row["channel"], n, now), now) for row, n in turn]
 
     async def _send(
-        self, client: httpx.AsyncClient, channel: str, notice: Notice | None, now: datetime
+        self, client: httpx.AsyncClient, channel: str, notice: Notice | Sent, now: datetime
     ) -> Sent:
-        if notice is None:
-            return Sent(Outcome.UNSENDABLE, "no such ticket")
+        if isinstance(notice, Sent):
+            return notice
         return await self._sinks[channel].send(client, notice, int(now.timestamp()))
 
     def _record(self, row: asyncpg.Record, sent: Sent, now: datetime) -> tuple[object, ...]:
@@ -132,7 +143,7 @@ class Notifier:
         if sent.outcome is Outcome.RETRY and attempts < self._backoff.attempts:
             log.info("notification.retrying", attempts=attempts, error=sent.error, **fields)
             return (*key, "pending", attempts, now + self._backoff.after(attempts), sent.error, None)
-        state = _STATE.get(sent.outcome, "failed")
+        state = _STATE[sent.outcome]
         (log.warning if state == "failed" else log.info)(
             f"notification.{state}", attempts=attempts, error=sent.error, **fields
         )
@@ -167,8 +178,8 @@ class Notifier:
                     if time.monotonic() - forgotten_at > 3600:
                         await self.forget_finished()
                         forgotten_at = time.monotonic()
-                except (OSError, asyncpg.PostgresError) as error:
-                    log.warning("notification.round_failed", error=type(error).__name__)
+                except Exception as error:  # the database away, or a bug: the next round tries again
+                    log.error("notification.round_failed", error=type(error).__name__)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(stop, wake), timeout=interval)
 

@@ -272,3 +272,20 @@ async def states_of(pool: asyncpg.Pool, ticket_id: UUID) -> list[tuple[str, str]
             "SELECT channel, state FROM notification_deliveries WHERE stream_id = $1 ORDER BY 1", ticket_id
         )
     return [(r["channel"], r["state"]) for r in rows]
+
+
+async def test_an_email_the_worker_cannot_open_fails_alone_and_the_rest_goes_out(
+    channels: Channels, pool: asyncpg.Pool, clock: SetClock, notified: tuple[Services, Notifier]
+) -> None:
+    services, _ = notified
+    other_kek = replace(channels.settings, kek=secrets.token_bytes(32))
+    misconfigured = build_services(other_kek, pool, clock).notifier
+    project = await new_project(services)
+    ticket_id = await open_ticket(services, project)
+
+    await drain(misconfigured)
+
+    ticket = format_id(Prefix.TICKET, ticket_id)
+    assert channels.email.of_ticket(ticket) == []
+    assert len(channels.webhook.of_ticket(ticket)) == 1
+    assert await states_of(pool, ticket_id) == [("email", "failed"), ("webhook", "delivered")]
