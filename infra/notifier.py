@@ -171,6 +171,7 @@ class Notifier:
         async with httpx.AsyncClient(timeout=10.0) as client, _listening(self._pool, wake):
             while not stop.is_set():
                 wake.clear()
+                pause = interval
                 try:
                     await self.queue()
                     while await self.deliver(client) == self._batch:
@@ -180,8 +181,9 @@ class Notifier:
                         forgotten_at = time.monotonic()
                 except Exception as error:  # the database away, or a bug: the next round tries again
                     log.error("notification.round_failed", error=type(error).__name__)
+                    pause = 15 * interval  # a database outage is not logged every second
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(stop, wake), timeout=interval)
+                    await asyncio.wait_for(_first(stop, wake), timeout=pause)
 
 
 async def _first(*events: asyncio.Event) -> None:
