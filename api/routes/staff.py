@@ -101,7 +101,9 @@ async def reply(
 
 
 @patch(
-    "/tickets/{ticket_id:str}", responses=errors(400, 401, 404, 409, 413, 429, 503), summary="Set the status"
+    "/support/tickets/{ticket_id:str}",
+    responses=errors(400, 401, 404, 409, 413, 429, 503),
+    summary="Set the status",
 )
 async def set_status(ticket_id: TicketPath, data: JSONBody[SetStatusBody], state: State) -> StaffTicketOut:
     services: Services = state.services

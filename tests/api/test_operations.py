@@ -49,6 +49,11 @@ async def test_the_openapi_document_describes_every_endpoint_and_its_errors(
         ("get", "/v2/support/tickets/{ticket_id}"): {"200", "401", "404"},
         ("post", "/v2/support/tickets/{ticket_id}/messages"): {"201", "400", "404", "409", "413"},
         ("patch", "/v2/support/tickets/{ticket_id}"): {"200", "400", "404", "409"},
+        ("get", "/v2/staff/support/queue"): {"200", "400", "401"},
+        ("get", "/v2/staff/support/tickets/{ticket_id}"): {"200", "401", "404"},
+        ("post", "/v2/staff/support/tickets/{ticket_id}/messages"): {"201", "400", "404", "409"},
+        ("patch", "/v2/staff/support/tickets/{ticket_id}"): {"200", "400", "404", "409"},
+        ("post", "/v2/staff/projects/{project_id}/erasure"): {"200", "400", "401", "404"},
     }
     for (method, path), statuses in operations.items():
         responses = paths[path][method]["responses"]

@@ -111,6 +111,23 @@ async def test_a_team_reply_records_the_first_response_and_the_customer_sees_it(
     ]
 
 
+async def test_the_team_sets_a_tickets_status_and_the_customer_sees_who_did(
+    client: httpx.AsyncClient, project: ProjectKey, staff_auth: dict[str, str]
+) -> None:
+    ticket = await open_ticket(client, project)
+
+    r = await client.patch(f"{STAFF}/tickets/{ticket['id']}", json={"status": "resolved"}, headers=staff_auth)
+    seen = (await client.get(f"/v2/support/tickets/{ticket['id']}", headers=project.auth)).json()
+
+    assert r.status_code == 200 and r.json()["status"] == "resolved" and r.json()["project_id"] == project.id
+    assert seen["status"] == "resolved" and seen["version"] == 2
+    events = (await client.get(f"{STAFF}/tickets/{ticket['id']}/events", headers=staff_auth)).json()
+    assert [(e["type"], e["actor"]) for e in events["data"]] == [
+        ("Opened", "customer"),
+        ("StatusChanged", "support"),
+    ]
+
+
 async def test_keys_of_one_surface_fail_cleanly_on_the_other(
     client: httpx.AsyncClient, project: ProjectKey, staff_auth: dict[str, str]
 ) -> None:
