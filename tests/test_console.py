@@ -104,3 +104,38 @@ async def test_the_console_shows_the_apis_own_error_and_a_bad_key_signs_out(
         await expect(wrong.locator("#error")).to_have_text(unknown["error"]["message"])
         listed = (await api.get("/v2/support/tickets")).json()
     assert listed["data"] == [], "the refused form opened nothing"
+
+
+async def test_the_team_works_its_queue_in_the_console_with_a_team_key(
+    browser: Browser, base: str, env_for_cli: dict[str, str]
+) -> None:
+    project_key = cli(env_for_cli, "projects", "create", "--name", "Queued", "--plan", "pilot")["api_key"]
+    team_key = cli(env_for_cli, "staff", "create-key", "--name", "console")["api_key"]
+    customer = {"Authorization": f"Bearer {project_key}"}
+    async with httpx.AsyncClient(base_url=base) as api:
+        opened = await api.post(
+            "/v2/support/tickets", json={"subject": "Quota raise", "body": "Need 64 GPUs."}, headers=customer
+        )
+        ticket = opened.json()
+        queue = (
+            await api.get("/v2/staff/support/queue", headers={"Authorization": f"Bearer {team_key}"})
+        ).json()
+
+        page = await signed_in(browser, base, team_key)
+        await expect(page.locator("#list-title")).to_have_text("Queue")
+        await expect(page.locator("#tickets tr").first).to_contain_text(queue["data"][0]["subject"])
+        await expect(page.locator("#new-link")).to_be_hidden()
+        await page.goto(f"{base}/console/support#/tickets/{ticket['id']}")
+        await expect(page.locator("#ticket-subject")).to_have_text("Quota raise")
+        await page.fill("#reply-form [name=body]", "Raised to 64.")
+        await page.click("#reply-form button")
+        await expect(page.locator("#messages li")).to_have_count(2)
+        await page.click("text=Waiting for customer")
+        await expect(page.locator("#ticket-facts")).to_contain_text("pending")
+
+        seen = (await api.get(f"/v2/support/tickets/{ticket['id']}", headers=customer)).json()
+    assert [(m["author"], m["body"]) for m in seen["messages"]] == [
+        ("customer", "Need 64 GPUs."),
+        ("support", "Raised to 64."),
+    ]
+    assert seen["status"] == "pending" and seen["first_response_at"] is not None

@@ -1,27 +1,38 @@
-// The support console: the customer API in a browser, with the project's own API key.
+// The support console: the API in a browser, with the key the person typed. A
+// project's key works the customer endpoints; a team key, the team's queue.
 // Everything people typed is rendered with textContent, never as HTML.
 "use strict";
 
-const API = "/v2/support/tickets";
 const KEY = "zumik_api_key"; // sessionStorage: gone when the tab closes
+const SURFACE = "zumik_surface";
+const SURFACES = {
+  customer: { list: "/v2/support/tickets", tickets: "/v2/support/tickets", title: "Tickets", you: "customer" },
+  team: { list: "/v2/staff/support/queue", tickets: "/v2/staff/support/tickets", title: "Queue", you: "support" },
+};
+const surface = () => SURFACES[sessionStorage.getItem(SURFACE)] || SURFACES.customer;
 const $ = (id) => document.getElementById(id);
 const SECTIONS = ["sign-in", "list", "new", "ticket"];
 const page = { status: "", cursor: null }; // cursor: {starting_after} or {ending_before}
 
 class ApiError extends Error {}
 
+async function refusalOf(response) {
+  const data = await response.json().catch(() => null);
+  const error = data && data.error ? data.error : { message: `HTTP ${response.status}` };
+  return new ApiError(error.param ? `${error.message} (${error.param})` : error.message);
+}
+
 async function api(method, path, body, idempotencyKey) {
   const headers = { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await response.json().catch(() => null);
-  if (response.status === 401) forgetKey(); // the error below still shows why
   if (!response.ok) {
-    const error = data && data.error ? data.error : { message: `HTTP ${response.status}` };
-    throw new ApiError(error.param ? `${error.message} (${error.param})` : error.message);
+    const refusal = await refusalOf(response);
+    if (response.status === 401) forgetKey(); // a revoked key; the message still shows why
+    throw refusal;
   }
-  return data;
+  return response.json();
 }
 
 function show(section) {
@@ -49,7 +60,7 @@ async function showList() {
   const query = new URLSearchParams({ limit: "20" });
   if (page.status) query.set("status", page.status);
   if (page.cursor) for (const [name, id] of Object.entries(page.cursor)) query.set(name, id);
-  const list = await api("GET", `${API}?${query}`);
+  const list = await api("GET", `${surface().list}?${query}`);
   const body = $("tickets");
   body.replaceChildren();
   for (const ticket of list.data) {
@@ -105,21 +116,23 @@ function renderTicket(ticket) {
     item.className = message.author;
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${message.author === "support" ? "Zumik support" : "You"} · ${when(message.created_at)}`;
+    const who = message.author === surface().you ? "You" : message.author === "support" ? "Zumik support" : "Customer";
+    meta.textContent = `${who} · ${when(message.created_at)}`;
     item.append(meta, document.createTextNode(message.body));
     messages.append(item);
   }
   const closed = ticket.status === "closed";
   $("reply-form").hidden = closed;
+  const team = surface() === SURFACES.team;
   for (const button of $("status-actions").querySelectorAll("button")) {
-    button.hidden = closed || button.dataset.status === ticket.status;
+    button.hidden = closed || button.dataset.status === ticket.status || ("team" in button.dataset && !team);
   }
   $("ticket").dataset.id = ticket.id;
   show("ticket");
 }
 
 async function showTicket(id) {
-  renderTicket(await api("GET", `${API}/${encodeURIComponent(id)}`));
+  renderTicket(await api("GET", `${surface().tickets}/${encodeURIComponent(id)}`));
 }
 
 // One key per filled-in form: a double click or a retry after a lost answer
@@ -133,7 +146,7 @@ function keyFor(form) {
 async function submitNew(form) {
   const fields = Object.fromEntries(new FormData(form));
   if (!fields.contact_email) delete fields.contact_email;
-  const ticket = await api("POST", API, fields, keyFor(form));
+  const ticket = await api("POST", SURFACES.customer.tickets, fields, keyFor(form));
   pending.delete(form);
   form.reset();
   location.hash = `#/tickets/${ticket.id}`;
@@ -141,7 +154,8 @@ async function submitNew(form) {
 
 async function submitReply(form) {
   const id = $("ticket").dataset.id;
-  const ticket = await api("POST", `${API}/${id}/messages`, { body: form.elements.body.value }, keyFor(form));
+  const path = `${surface().tickets}/${id}/messages`;
+  const ticket = await api("POST", path, { body: form.elements.body.value }, keyFor(form));
   pending.delete(form);
   form.reset();
   renderTicket(ticket);
@@ -149,12 +163,13 @@ async function submitReply(form) {
 
 async function setStatus(status) {
   const id = $("ticket").dataset.id;
-  renderTicket(await api("PATCH", `${API}/${id}`, { status }));
+  renderTicket(await api("PATCH", `${surface().tickets}/${id}`, { status }));
 }
 
 function route() {
   $("error").hidden = true;
   if (!sessionStorage.getItem(KEY)) return show("sign-in");
+  dress();
   const [, where, id] = location.hash.split("/");
   if (where === "new") return show("new");
   if (where === "tickets" && id) return showTicket(id).catch(fail);
@@ -163,12 +178,37 @@ function route() {
 
 function forgetKey() {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(SURFACE);
   show("sign-in");
 }
 
 function signOut() {
   forgetKey();
   location.hash = "";
+}
+
+// Which surface the key opens: a project's tickets, else the team's queue. When
+// neither takes it, the customer API's refusal is the one shown.
+async function signIn(key) {
+  let refusal = null;
+  for (const name of ["customer", "team"]) {
+    const response = await fetch(`${SURFACES[name].list}?limit=1`, { headers: { Authorization: `Bearer ${key}` } });
+    if (response.ok) {
+      sessionStorage.setItem(KEY, key);
+      sessionStorage.setItem(SURFACE, name);
+      return;
+    }
+    refusal = refusal || (await refusalOf(response));
+  }
+  throw refusal;
+}
+
+function dress() {
+  const team = surface() === SURFACES.team;
+  $("list-title").textContent = surface().title;
+  $("status-filter-label").hidden = team;
+  $("new-link").hidden = team;
+  $("back-link").textContent = team ? "Queue" : "All tickets";
 }
 
 function onSubmit(form, action) {
@@ -183,7 +223,7 @@ function onSubmit(form, action) {
 
 document.addEventListener("DOMContentLoaded", () => {
   onSubmit($("sign-in-form"), async () => {
-    sessionStorage.setItem(KEY, $("api-key").value.trim());
+    await signIn($("api-key").value.trim());
     $("api-key").value = "";
     if (location.hash === "#/tickets") route();
     else location.hash = "#/tickets"; // hashchange routes
