@@ -196,6 +196,8 @@ async function signIn(key) {
     if (response.ok) {
       sessionStorage.setItem(KEY, key);
       sessionStorage.setItem(SURFACE, name);
+      Object.assign(page, { status: "", cursor: null }); // nothing carried over from another key
+      $("status-filter").value = "";
       return;
     }
     refusal = refusal || (await refusalOf(response));
