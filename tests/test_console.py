@@ -139,3 +139,34 @@ async def test_the_team_works_its_queue_in_the_console_with_a_team_key(
         ("support", "Raised to 64."),
     ]
     assert seen["status"] == "pending" and seen["first_response_at"] is not None
+
+
+async def test_the_console_pages_through_tickets_both_ways_and_filters_by_status(
+    browser: Browser, base: str, env_for_cli: dict[str, str]
+) -> None:
+    key = cli(env_for_cli, "projects", "create", "--name", "Paged", "--plan", "base")["api_key"]
+    auth = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, headers=auth) as api:
+        subjects = [f"ticket {n:02}" for n in range(45)]
+        ids = [
+            (await api.post("/v2/support/tickets", json={"subject": s, "body": "b"})).json()["id"]
+            for s in subjects
+        ]
+        await api.patch(f"/v2/support/tickets/{ids[7]}", json={"status": "resolved"})
+    newest_first = subjects[::-1]
+    page = await signed_in(browser, base, key)
+    rows = page.locator("#tickets tr td:first-child")
+
+    await expect(rows).to_have_text(newest_first[:20])
+    await page.click("#older")
+    await expect(rows).to_have_text(newest_first[20:40])
+    await page.click("#older")
+    await expect(rows).to_have_text(newest_first[40:])
+    await expect(page.locator("#older")).to_be_disabled()
+    await page.click("#newer")
+    await expect(rows).to_have_text(newest_first[20:40])
+    await page.click("#newer")
+    await expect(rows).to_have_text(newest_first[:20])
+    await expect(page.locator("#newer")).to_be_disabled()
+    await page.select_option("#status-filter", "resolved")
+    await expect(rows).to_have_text(["ticket 07"])
