@@ -59,6 +59,14 @@ class _Idempotency:
     status_code: int
 
 
+# Records a command's response for its Idempotency-Key, once the ticket is decided.
+Remember = Callable[[asyncpg.Connection, Ticket], Awaitable[None]]
+
+
+async def _forget(conn: asyncpg.Connection, ticket: Ticket) -> None:
+    """No Idempotency-Key: nothing to remember."""
+
+
 _PLAN = "SELECT plan FROM projects WHERE id = $1"
 # Erasure holds the ticket's row while it replays, forgets and appends.
 _LOCK_TICKET = "SELECT 1 FROM ticket_list WHERE id = $1 FOR UPDATE"
@@ -96,7 +104,7 @@ class Tickets:
     ) -> Outcome:
         """Opens a ticket; `plan` saves a lookup when the caller already read the project's plan."""
 
-        async def run(conn: asyncpg.Connection, pessimistic: bool) -> Ticket:
+        async def run(conn: asyncpg.Connection, pessimistic: bool, remember: Remember) -> Ticket:
             current_plan = plan or Plan(await conn.fetchval(_PLAN, project_id))
             previous = None
             if command.follow_up_of is not None:
@@ -117,6 +125,7 @@ class Tickets:
             )
             key, wrapped = self._aggregates.keyring.new_data_key(ticket.id)
             rows, changes = self._aggregates.encode(ticket.collect_events(), tenant_id=project_id, key=key)
+            await remember(conn, ticket)
             await ticket_writes.write_opened(
                 conn, ticket, wrapped, self._aggregates.keyring.kek_id, rows, changes[0]
             )
@@ -193,13 +202,14 @@ class Tickets:
         once: _Idempotency | None,
         status_code: int,
     ) -> Outcome:
-        async def run(conn: asyncpg.Connection, pessimistic: bool) -> Ticket:
+        async def run(conn: asyncpg.Connection, pessimistic: bool, remember: Remember) -> Ticket:
             # The view row is the ticket's snapshot at its version, written with every
             # append: restoring from it decides without replaying the whole stream.
             record, key = await self._reads.current(conn, ticket_id, scope, lock=pessimistic)
             ticket = Ticket.restore(record.state())
             expected = ticket.version
             decide(ticket)
+            await remember(conn, ticket)
             pending = ticket.collect_events()
             if pending:
                 rows, changes = self._aggregates.encode(pending, tenant_id=ticket.project_id, key=key)
@@ -212,32 +222,40 @@ class Tickets:
         self,
         once: _Idempotency | None,
         status_code: int,
-        run: Callable[[asyncpg.Connection, bool], Awaitable[Ticket]],
+        run: Callable[[asyncpg.Connection, bool, Remember], Awaitable[Ticket]],
     ) -> Outcome:
         for attempt in range(_ATTEMPTS):
             pessimistic = attempt > 0
             async with self._pool.acquire() as conn:
                 try:
                     if once is None and not pessimistic:
-                        ticket = await run(conn, False)  # one statement: atomic without a transaction
+                        # One statement: atomic without a transaction.
+                        ticket = await run(conn, False, _forget)
                     else:
                         async with conn.transaction():
                             if once is not None:
                                 first = await idempotency.find(conn, once.namespace, once.request)
                                 if first is not None:
                                     return await self._replay(conn, first)
-                            ticket = await run(conn, pessimistic)
-                            if once is not None:
-                                await self._remember(conn, once, ticket)
+                            ticket = await run(conn, pessimistic, self._remembering(once))
                     return Outcome(status_code, TicketRecord.from_aggregate(ticket))
                 except (VersionConflict, _Retry):
                     log.info("ticket.write_retried", attempt=attempt + 1)
         raise ConcurrentWrite()
 
-    async def _remember(self, conn: asyncpg.Connection, once: _Idempotency, ticket: Ticket) -> None:
-        response = FirstResponse(once.status_code, ticket.id, ticket.version)
-        if not await idempotency.record(conn, once.namespace, once.request, response):
-            raise _Retry()  # a twin request with this key won; the retry replays its answer
+    def _remembering(self, once: _Idempotency | None) -> Remember:
+        """Records the response under the request's Idempotency-Key, in the command's
+        transaction and before its write: the write's append takes the log's ordering
+        lock, which is then held for nothing else until commit."""
+        if once is None:
+            return _forget
+
+        async def remember(conn: asyncpg.Connection, ticket: Ticket) -> None:
+            response = FirstResponse(once.status_code, ticket.id, ticket.version)
+            if not await idempotency.record(conn, once.namespace, once.request, response):
+                raise _Retry()  # a twin request with this key won; the retry replays its answer
+
+        return remember
 
     async def _load(self, conn: asyncpg.Connection, ticket_id: UUID) -> Ticket:
         """The ticket replayed from its whole stream."""
