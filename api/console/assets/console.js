@@ -136,7 +136,8 @@ async function showTicket(id) {
 }
 
 // One key per filled-in form: a double click or a retry after a lost answer
-// opens one ticket, not two. A new key once the server has answered.
+// opens one ticket, not two. A new key once the server has taken the form; a
+// refused form records nothing, so it keeps its key for the corrected try.
 const pending = new WeakMap();
 function keyFor(form) {
   if (!pending.has(form)) pending.set(form, crypto.randomUUID());
