@@ -18,7 +18,7 @@ from infra.channel_settings import EmailChannel, WebhookChannel
 from infra.notices import Notice
 
 
-class Outcome(StrEnum):
+class DeliveryOutcome(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"  # the sink may take it later: a timeout, a 5xx, a 429
     REFUSED = "refused"  # the sink said no for good: retrying the same request cannot help
@@ -27,7 +27,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Sent:
-    outcome: Outcome
+    outcome: DeliveryOutcome
     # An HTTP status or an error class: never a response body, which may echo the message.
     error: str | None = None
 
@@ -131,7 +131,7 @@ class EmailSink:
     async def send(self, client: httpx.AsyncClient, notice: Notice, unix_now: int) -> Sent:
         email = self.email(notice)
         if email is None:
-            return Sent(Outcome.UNSENDABLE, "erased")
+            return Sent(DeliveryOutcome.UNSENDABLE, "erased")
         headers = {
             "Authorization": f"Bearer {self._settings.api_key}",
             "Content-Type": "application/json",
@@ -149,10 +149,10 @@ async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[
     try:
         response = await client.post(url, content=body, headers=headers)
     except httpx.HTTPError as error:
-        return Sent(Outcome.RETRY, type(error).__name__)
+        return Sent(DeliveryOutcome.RETRY, type(error).__name__)
     status = response.status_code
     if 200 <= status < 300:
-        return Sent(Outcome.DELIVERED)
+        return Sent(DeliveryOutcome.DELIVERED)
     if status >= 500 or status in _RETRYABLE:
-        return Sent(Outcome.RETRY, f"HTTP {status}")
-    return Sent(Outcome.REFUSED, f"HTTP {status}")
+        return Sent(DeliveryOutcome.RETRY, f"HTTP {status}")
+    return Sent(DeliveryOutcome.REFUSED, f"HTTP {status}")

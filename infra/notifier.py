@@ -19,7 +19,7 @@ from infra.aggregates import Aggregates
 from infra.clock import Clock
 from infra.notices import Notice, notice_of
 from infra.notification_outbox import NotificationOutbox
-from infra.notification_sinks import Outcome, Sent, Sink
+from infra.notification_sinks import DeliveryOutcome, Sent, Sink
 
 log = structlog.get_logger()
 
@@ -43,10 +43,10 @@ DELETE FROM notification_deliveries WHERE state IN ('delivered', 'dropped') AND 
 """
 _CHANNEL = "zumik_events"  # what append_events() NOTIFYs
 _STATE = {
-    Outcome.DELIVERED: "delivered",
-    Outcome.REFUSED: "failed",
-    Outcome.RETRY: "failed",  # only reached with no attempt left
-    Outcome.UNSENDABLE: "dropped",
+    DeliveryOutcome.DELIVERED: "delivered",
+    DeliveryOutcome.REFUSED: "failed",
+    DeliveryOutcome.RETRY: "failed",  # only reached with no attempt left
+    DeliveryOutcome.UNSENDABLE: "dropped",
 }
 
 
@@ -119,9 +119,9 @@ class Notifier:
         except asyncpg.PostgresError:
             raise
         except Exception as error:  # e.g. a data key the KEK cannot unwrap: this row only
-            return Sent(Outcome.REFUSED, type(error).__name__)
+            return Sent(DeliveryOutcome.REFUSED, type(error).__name__)
         if loaded is None or not isinstance(loaded.aggregate, Ticket):
-            return Sent(Outcome.UNSENDABLE, "no such ticket")
+            return Sent(DeliveryOutcome.UNSENDABLE, "no such ticket")
         return notice_of(loaded.aggregate, NoticeKind(row["kind"]), row["version"], row["recorded_at"])
 
     async def _send_in_turn(
@@ -140,7 +140,7 @@ class Notifier:
         attempts = row["attempts"] + 1
         key = (row["position"], row["channel"])
         fields = {"position": key[0], "channel": key[1], "ticket_id": str(row["stream_id"])}
-        if sent.outcome is Outcome.RETRY and attempts < self._backoff.attempts:
+        if sent.outcome is DeliveryOutcome.RETRY and attempts < self._backoff.attempts:
             log.info("notification.retrying", attempts=attempts, error=sent.error, **fields)
             return (*key, "pending", attempts, now + self._backoff.after(attempts), sent.error, None)
         state = _STATE[sent.outcome]
